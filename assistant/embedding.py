@@ -42,6 +42,10 @@ class Embedder:
     def __init__(self, settings: Settings) -> None:
         offline_mode()
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
 
         self.label = settings.model_label()
         self.batch_size = settings.embedding_batch_size

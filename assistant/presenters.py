@@ -1,0 +1,90 @@
+"""The shapes answers take outside the core: the JSON object of ``ask --json`` and the API, and text.
+
+One place decides which fields an answer, a citation and a passage carry, so the CLI, the API and
+the evaluator's reports agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.citations import chunk_location, format_citation, section_label
+from assistant.models import Answer, Passage
+
+
+def passage_dict(passage: Passage) -> dict[str, Any]:
+    chunk = passage.chunk
+    return {
+        "rank": passage.rank,
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "score": round(passage.score, 6),
+        "dense_score": None if passage.dense_score is None else round(passage.dense_score, 6),
+        "lexical_score": None if passage.lexical_score is None else round(passage.lexical_score, 6),
+        "country": chunk.country,
+        "region": chunk.region,
+        "modules": chunk.modules,
+        "heading_path": chunk.heading_path,
+        "page": chunk.page_start,
+        "line_start": chunk.line_start,
+        "line_end": chunk.line_end,
+        "text": chunk.text,
+    }
+
+
+def answer_dict(answer: Answer) -> dict[str, Any]:
+    """The answer object of ``ask --json`` and ``POST /api/ask``."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "abstain_reason": answer.abstain_reason,
+        "filters": answer.filters,
+        "citations": [
+            {
+                "n": c.n,
+                "chunk_id": c.chunk_id,
+                "doc_id": c.doc_id,
+                "title": c.title,
+                "heading_path": c.heading_path,
+                "country": c.country,
+                "region": c.region,
+                "page": c.page,
+                "line_start": c.line_start,
+                "line_end": c.line_end,
+                "quote": c.quote,
+                "quotes": c.quotes,
+                "text": c.text,
+                "attribution": c.attribution,
+            }
+            for c in answer.citations
+        ],
+        "passages": [passage_dict(p) for p in answer.passages],
+        "timings_ms": {key: round(value, 2) for key, value in answer.timings_ms.items()},
+    }
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer for a terminal: the grounded text, then its sources or the closest passages."""
+    lines = [answer.text, ""]
+    if answer.filters:
+        lines.insert(0, "Filters: " + ", ".join(f"{k}={v}" for k, v in answer.filters.items()) + "\n")
+    if answer.citations:
+        lines.append("Sources:")
+        lines.extend(format_citation(c) for c in answer.citations)
+    elif answer.passages:
+        lines.append("Closest passages:")
+        lines.extend(passage_line(p) for p in answer.passages)
+    return "\n".join(lines).rstrip()
+
+
+def passage_line(passage: Passage, width: int = 160) -> str:
+    chunk = passage.chunk
+    country = f" ({chunk.country})" if chunk.country else ""
+    snippet = " ".join(chunk.text.split())
+    if len(snippet) > width:
+        snippet = snippet[: width - 1] + "…"
+    return (
+        f"{passage.rank}. [{passage.score:.3f}] {section_label(chunk.heading_path)}{country}, "
+        f"{chunk_location(chunk)}\n   {snippet}"
+    )
