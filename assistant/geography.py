@@ -102,18 +102,22 @@ def _country_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
         for name in (country.name, display_name(country)):
             if "," not in name and "(" not in name:
                 variants[name.lower()] = display_name(country)
-    for country in pycountry.countries:
-        display = display_name(country)
-        for name in {country.name, display}:
-            if "," in name or "(" in name:
-                continue
-            for stem in _stems(name):
-                for suffix in _SUFFIXES:
-                    variant = (stem + suffix).lower()
-                    # A stem alone ('Kyrgyz', 'Tunis') must stay a real word of some length.
-                    if stem != name and suffix == "" and len(stem) < 5:
-                        continue
-                    variants.setdefault(variant, display)
+    # Then the name with an ending ('Nigerian'), then a shortened stem with one ('Kyrgyz', 'Mauritian').
+    # Longer names first: 'Nigerian' is Nigeria + n before it is Niger + ian.
+    by_length = sorted(pycountry.countries, key=lambda c: len(c.name), reverse=True)
+    for from_stems in (False, True):
+        for country in by_length:
+            display = display_name(country)
+            for name in {country.name, display}:
+                if "," in name or "(" in name:
+                    continue
+                stems = _stems(name) - {name} if from_stems else {name}
+                for stem in stems:
+                    for suffix in _SUFFIXES:
+                        # A stem alone must stay a word of some length: 'Kyrgyz' yes, 'Chin' no.
+                        if stem != name and suffix == "" and len(stem) < 5:
+                            continue
+                        variants.setdefault((stem + suffix).lower(), display)
     alternation = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])({alternation})(?![\w-])", re.IGNORECASE), variants
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from assistant import __version__
 from assistant.config import Settings
-from assistant.embedding import EmbeddingCache, Embedder, ProgressFactory, embed_with_cache
+from assistant.embedding import Embedder, EmbeddingCache, ProgressFactory, embed_with_cache
 from assistant.lexical import LexicalIndex
 from assistant.models import Chunk, Document, DocumentMeta, Sentence
 from assistant.sentences import split_sentences

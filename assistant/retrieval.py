@@ -232,21 +232,31 @@ class RetrievalResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def _select(order: np.ndarray, index: LoadedIndex, k: int, cap: int | None) -> list[int]:
+def _select(order: np.ndarray, index: LoadedIndex, k: int, cap: int | None, seeds: list[str]) -> list[int]:
+    """The first k rows of ``order``, at most ``cap`` per country (global passages count as one
+    group), starting with the best passage of each country in ``seeds``; rank order is kept."""
     chosen: list[int] = []
-    per_group: Counter[str] = Counter()
+    for country in seeds:
+        best = next((int(row) for row in order if index.chunks[row].country == country), None)
+        if best is not None and best not in chosen:
+            chosen.append(best)
+    per_group: Counter[str] = Counter(index.chunks[row].country or "global" for row in chosen)
     skipped: list[int] = []
     for row in order:
-        chunk = index.chunks[row]
-        group = chunk.country or f"section:{chunk.section_id}"
+        row = int(row)
+        if len(chosen) >= k:
+            break
+        if row in chosen:
+            continue
+        group = index.chunks[row].country or "global"
         if cap is not None and per_group[group] >= cap:
-            skipped.append(int(row))
+            skipped.append(row)
             continue
         per_group[group] += 1
-        chosen.append(int(row))
-        if len(chosen) == k:
-            return chosen
-    return (chosen + skipped)[:k]
+        chosen.append(row)
+    chosen = (chosen + skipped)[:k]
+    position = {int(row): i for i, row in enumerate(order)}
+    return sorted(chosen, key=position.__getitem__)
 
 
 class Searcher:
@@ -298,7 +308,8 @@ class Searcher:
                 cap = max(1, math.ceil(k / len(analysis.indexed_countries)))
             else:
                 cap = self.settings.max_per_country
-        rows = _select(np.array(order, dtype=np.int64), self.index, k, cap)
+        seeds = analysis.indexed_countries if filters.country is None and len(analysis.indexed_countries) > 1 else []
+        rows = _select(np.array(order, dtype=np.int64), self.index, k, cap, seeds)
         dense_scores, lexical_scores = ranked.dense, ranked.lexical
         passages = [
             Passage(

@@ -1,0 +1,145 @@
+"""Builders of small real test documents: a Markdown annual update with messy headings and PDFs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+
+SMALL_UPDATE = """\
+# Mini SCORE Update 2030
+
+## ► Updates at the Global Level
+
+### Trainer webinar on marketing
+
+Trainers shared tips for convincing owners: show results from other enterprises and use social media.
+The webinar was held on 3 March 2030 with 40 participants.
+
+## ► Highlights and Success Stories
+
+### Africa
+
+#### Egypt
+
+##### Better grievance handling for women
+
+Women employees were assigned to handle complaints from female workers in 6 garment factories.
+An anonymous grievance box was installed in every factory.
+
+#### ► Photo caption: suggestion box in a factory
+
+## Ghana
+
+### Recycling enterprises first
+
+Priority went to waste management and recycling businesses; 120 SMEs completed the Workplace Cooperation module.
+
+## Asia
+
+### Myanmar
+
+#### Trainers sell SCORE without donors
+
+After donor funding ended, 25 enterprises fully covered the training cost themselves.
+A free online orientation session attracted new clients.
+
+## 2. The Ministry of Industry
+
+The Ministry of Industry in Myanmar co-financed OSH training for 14 food processing SMEs.
+
+## Latin America
+
+### Peru
+
+#### A lead buyer pays for its suppliers
+
+A lead buyer financed the whole intervention for 30 of its small suppliers, with a focus on Quality Management.
+Sawdust sales brought USD 4,100 of extra income.
+"""
+
+SMALL_CATALOG = """\
+["mini-update.md"]
+title = "Mini SCORE Update 2030"
+kind = "annual_update"
+period = "2030"
+language = "en"
+publisher = "International Labour Organization"
+license = "CC BY 4.0"
+attribution = "ILO, Mini SCORE Update 2030 (test fixture). CC BY 4.0."
+"""
+
+MANUAL_PAGES: list[tuple[str, list[str]]] = [
+    (
+        "1. Introduction to the Energy Module",
+        [
+            "This manual explains how small enterprises can cut their energy bills.",
+            "Trainers start with a walk-through of the factory to find leaks of compressed air.",
+        ],
+    ),
+    (
+        "2. Measuring Electricity Use",
+        [
+            "Install a sub-meter on each production line and read it every Friday afternoon.",
+            "Compare the weekly readings with the output of the line to find waste.",
+        ],
+    ),
+    (
+        "3. Kenya Case Study",
+        [
+            "A bakery in Nairobi replaced its oven seals and saved 18 percent of its electricity.",
+            "The owner now trains other bakers in the same district.",
+        ],
+    ),
+]
+
+
+def write_pdf(path: Path, pages: list[tuple[str, list[str]]], title: str | None = None) -> Path:
+    """A real PDF with one heading and a few paragraphs per page."""
+    pdf = FPDF()
+    if title:
+        pdf.set_title(title)
+    for heading, paragraphs in pages:
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 16)
+        pdf.multi_cell(0, 10, heading)
+        pdf.ln(4)
+        pdf.set_font("Helvetica", size=11)
+        for paragraph in paragraphs:
+            pdf.multi_cell(0, 6, paragraph)
+            pdf.ln(3)
+    pdf.output(str(path))
+    return path
+
+
+def write_blank_pdf(path: Path, pages: int = 2) -> Path:
+    """A PDF with pages but no text layer, as a scan without OCR looks to a text extractor."""
+    pdf = FPDF()
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.set_fill_color(200, 200, 200)
+        pdf.rect(20, 20, 100, 60, style="F")
+    pdf.output(str(path))
+    return path
+
+
+def write_encrypted_pdf(path: Path) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    plain = write_pdf(path.with_suffix(".plain.pdf"), MANUAL_PAGES[:1])
+    writer = PdfWriter()
+    for page in PdfReader(plain).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="secret", owner_password="owner")
+    with path.open("wb") as handle:
+        writer.write(handle)
+    plain.unlink()
+    return path
+
+
+def write_small_corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mini-update.md").write_text(SMALL_UPDATE, encoding="utf-8")
+    (folder / "catalog.toml").write_text(SMALL_CATALOG, encoding="utf-8")
+    write_pdf(folder / "energy-manual.pdf", MANUAL_PAGES, title="SCORE Energy Manual")
+    return folder

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real model loaded once, a small real index, and the bundled corpus index."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.embedding import Embedder
+from assistant.ingest import ingest
+from assistant.service import Assistant
+from tests.builders import write_small_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder(Settings())
+
+
+@pytest.fixture(scope="session")
+def small_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    base = tmp_path_factory.mktemp("small")
+    settings = Settings(corpus_dir=write_small_corpus(base / "corpus"), index_dir=base / "index")
+    result = ingest(settings, embedder=embedder)
+    assert result.ok, result.failures
+    return settings
+
+
+@pytest.fixture(scope="session")
+def small_assistant(small_settings: Settings, embedder: Embedder) -> Assistant:
+    return Assistant(small_settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def bundled_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    base = tmp_path_factory.mktemp("bundled")
+    shutil.copytree(ROOT / "corpus", base / "corpus")
+    settings = Settings(corpus_dir=base / "corpus", index_dir=base / "index")
+    result = ingest(settings, embedder=embedder)
+    assert result.ok, result.failures
+    return settings
+
+
+@pytest.fixture(scope="session")
+def bundled_assistant(bundled_settings: Settings, embedder: Embedder) -> Assistant:
+    return Assistant(bundled_settings, embedder=embedder)
+
+
+def fresh_settings(tmp_path: Path) -> Settings:
+    """Settings over an empty corpus and index folder inside tmp_path."""
+    (tmp_path / "corpus").mkdir(exist_ok=True)
+    return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
