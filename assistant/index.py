@@ -120,6 +120,7 @@ def build_index(
     embedder: Embedder,
     progress_factory: ProgressFactory | None = None,
     sources: list[str] | None = None,
+    failed: dict[str, str] | None = None,
 ) -> BuildStats:
     """Write a complete new index beside the old one, then swap it in. Raises before the swap on failure."""
     index_dir = settings.index_dir
@@ -127,7 +128,7 @@ def build_index(
     build = index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     build.mkdir()
     try:
-        stats = _write_build(build, documents, settings, embedder, progress_factory, sources or [])
+        stats = _write_build(build, documents, settings, embedder, progress_factory, sources or [], failed or {})
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
@@ -142,6 +143,7 @@ def _write_build(
     embedder: Embedder,
     progress_factory: ProgressFactory | None,
     sources: list[str],
+    failed: dict[str, str],
 ) -> BuildStats:
     connection = sqlite3.connect(build / "chunks.sqlite")
     try:
@@ -199,6 +201,7 @@ def _write_build(
             for d, cs in documents
         },
         "sources": sources,
+        "failed": failed,  # file name -> sha256 of files that could not be ingested, as they were
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
     }
     (build / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

