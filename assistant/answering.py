@@ -35,6 +35,7 @@ _MONEY_QUESTION = re.compile(
 _MIN_SENTENCE_LETTERS = 20
 _CREDIT_LINE = re.compile(r"^(?:source|photo|credit|image)s?\s*:", re.IGNORECASE)
 _PER_PASSAGE = 2
+_LEAD_IN_ITEMS = 3
 
 
 @lru_cache(maxsize=1)
@@ -230,6 +231,14 @@ class ExtractiveAnswerer:
             timings_ms=timings,
         )
 
+    def _continuation(self, evidence: _Evidence) -> list[str]:
+        """The items a lead-in sentence ('… the following measures:') announces, from the same chunk."""
+        if not evidence.text.rstrip().endswith(":"):
+            return []
+        rows = self.index.sentence_rows.get(evidence.passage.chunk.chunk_id, [])
+        following = [row for row in rows if row > evidence.sentence_row][:_LEAD_IN_ITEMS]
+        return [self.index.sentences[row].text for row in following]
+
     def _compose(self, result: RetrievalResult, chosen: list[_Evidence], start: float) -> Answer:
         # Group by country (or section for global passages), groups in order of their best sentence.
         groups: dict[str, list[_Evidence]] = {}
@@ -248,8 +257,15 @@ class ExtractiveAnswerer:
                 if chunk_id not in numbers:
                     numbers[chunk_id] = len(numbers) + 1
                     passages[chunk_id] = evidence.passage
-                quotes.setdefault(chunk_id, []).append(evidence.text)
+                chunk_quotes = quotes.setdefault(chunk_id, [])
+                if evidence.text in chunk_quotes:
+                    continue
+                chunk_quotes.append(evidence.text)
                 lines.append(f"- “{evidence.text}” [{numbers[chunk_id]}]")
+                for item in self._continuation(evidence):
+                    if item not in chunk_quotes:
+                        chunk_quotes.append(item)
+                        lines.append(f"  - “{item}” [{numbers[chunk_id]}]")
             lines.append("")
         citations = [
             _citation(n, passages[chunk_id], quotes[chunk_id], self.index) for chunk_id, n in numbers.items()
