@@ -1,0 +1,46 @@
+"""Follow-up questions: which questions lean on the conversation, and what they are read with."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.conversation import follow_up_context, is_follow_up
+
+PAY = "How did trainers get enterprises to pay for the training?"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["and in Asia?", "What about Peru?", "Peru?", "more examples", "What did they do in Egypt?", "Also in Africa?"],
+)
+def test_short_or_elliptic_questions_are_follow_ups(question):
+    assert is_follow_up(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        PAY,
+        "How much electricity did the bakery in Nairobi save?",
+        "Which donors fund SCORE in India, the Philippines and South Africa?",
+        "What is the SCORE4Climate module about and who can teach it?",
+    ],
+)
+def test_full_questions_stand_alone(question):
+    assert not is_follow_up(question)
+
+
+def test_follow_ups_chain_on_the_topic_not_on_the_previous_follow_up():
+    earlier = [(PAY, None), ("and in Asia?", PAY)]
+    assert follow_up_context("and in Africa?", earlier) == PAY
+    assert follow_up_context("How much electricity did the bakery in Nairobi save?", earlier) is None
+    assert follow_up_context("and in Asia?", []) is None
+
+
+def test_and_in_asia_retrieves_asian_cost_coverage_stories(bundled_assistant):
+    """The acceptance case of the chat: the follow-up context makes a terse question answerable."""
+    context = follow_up_context("and in Asia?", [(PAY, None)])
+    answer = bundled_assistant.ask("and in Asia?", context=context)
+    assert not answer.abstained
+    assert {p.chunk.region for p in answer.passages[:3]} == {"Asia"}
+    assert "fully covered the training cost" in answer.text

@@ -1,0 +1,102 @@
+"""The app database: Alembic migrations, lossless storage of turns, feedback, and survival of restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from fastapi.testclient import TestClient
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from assistant.config import Settings
+from assistant.store import DEFAULT_DATABASE, Base, FeedbackRow, Store, UnknownRecord, database_url
+from assistant.web import create_app
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    store = Store.open(Settings(database_url=f"sqlite:///{tmp_path / 'nested' / 'app.sqlite'}"))
+    yield store
+    store.dispose()
+
+
+def test_migrations_build_the_schema_of_the_models(store):
+    assert {"conversations", "questions", "answers", "citations", "feedback", "alembic_version"} <= set(
+        inspect(store.engine).get_table_names()
+    )
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        version = MigrationContext.configure(connection).get_current_revision()
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "assistant:migrations")
+    assert version == ScriptDirectory.from_config(config).get_current_head()
+    store.migrate()  # idempotent: a second start-up changes nothing
+
+
+def test_a_stored_turn_comes_back_as_the_same_answer(store, small_assistant):
+    filters = small_assistant.filters(country="Myanmar")
+    answer = small_assistant.ask("How many enterprises paid the full training cost?", filters)
+    turn = store.record_turn(None, filters.active(), None, answer, latency_ms=12.5)
+    again = store.conversation(turn.conversation_id).turns
+    assert len(again) == 1
+    assert again[0].answer == answer
+    assert again[0].requested_filters == {"country": "Myanmar"} and again[0].latency_ms == 12.5
+    second = store.record_turn(turn.conversation_id, {}, answer.question, small_assistant.ask("and in Peru?"), 3.0)
+    assert second.position == 2
+    assert store.questions(turn.conversation_id) == [(answer.question, None), ("and in Peru?", answer.question)]
+
+
+def test_abstentions_keep_their_closest_passages(store, small_assistant):
+    answer = small_assistant.ask("Who won the football world cup in 2022?")
+    turn = store.record_turn(None, {}, None, answer, 1.0)
+    stored = store.turn(turn.answer_id).answer
+    assert stored.abstained and stored.passages == answer.passages and not stored.citations
+
+
+def test_feedback_is_kept_and_checked(store, small_assistant):
+    turn = store.record_turn(None, {}, None, small_assistant.ask("What did Ghana prioritise?"), 1.0)
+    store.add_feedback(turn.answer_id, "up", "  ")
+    store.add_feedback(turn.answer_id, "down", "Missing the numbers")
+    feedback = store.turn(turn.answer_id).feedback
+    assert [(f.rating, f.comment) for f in feedback] == [("up", None), ("down", "Missing the numbers")]
+    with pytest.raises(UnknownRecord):
+        store.add_feedback(424242, "up", None)
+    with pytest.raises(ValueError):
+        store.add_feedback(turn.answer_id, "meh", None)  # type: ignore[arg-type]
+    with pytest.raises(IntegrityError), store.sessions.begin() as session:  # the database checks it too
+        session.add(FeedbackRow(answer_id=turn.answer_id, rating="meh"))
+
+
+def test_unknown_conversation(store):
+    with pytest.raises(UnknownRecord, match="no conversation"):
+        store.conversation("0" * 32)
+    assert not store.has_conversation("0" * 32)
+
+
+def test_default_database_is_a_file_in_var():
+    assert database_url(Settings(database_url=None)) == f"sqlite:///{DEFAULT_DATABASE.resolve()}"
+    assert DEFAULT_DATABASE == Path("var") / "assistant.sqlite"
+
+
+def test_nothing_typed_is_lost_when_the_server_restarts(small_settings, small_assistant, tmp_path):
+    settings = small_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'app.sqlite'}"})
+    with TestClient(create_app(settings, small_assistant)) as client:
+        first = client.post("/api/ask", json={"question": "Which enterprises paid for the training themselves?"})
+        conversation_id = first.json()["conversation_id"]
+        client.post("/api/feedback", json={"answer_id": first.json()["answer_id"], "rating": "up"})
+    # A new app on the same database file: a restarted server.
+    with TestClient(create_app(settings, small_assistant)) as client:
+        stored = client.get(f"/api/conversations/{conversation_id}").json()
+        assert [t["question"] for t in stored["turns"]] == ["Which enterprises paid for the training themselves?"]
+        assert stored["turns"][0]["answer"] == first.json()["answer"]
+        assert stored["turns"][0]["feedback"][0]["rating"] == "up"
+        page = client.get(f"/c/{conversation_id}")
+        assert page.status_code == 200 and "Which enterprises paid for the training themselves?" in page.text
+        follow = client.post("/api/ask", json={"question": "and in Peru?", "conversation_id": conversation_id})
+        assert follow.json()["follow_up_of"] == "Which enterprises paid for the training themselves?"
