@@ -22,7 +22,7 @@ index: install
 	$(BIN)/score-assistant ingest --if-stale
 
 serve: index
-	$(BIN)/score-assistant chat
+	$(BIN)/score-assistant serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest

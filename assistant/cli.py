@@ -263,5 +263,37 @@ def chat() -> None:
             typer.echo(f"error: {exc}", err=True)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port")] = 8000,
+) -> None:
+    """Start the web chat and JSON API; the index is built first when it is missing or stale."""
+    import uvicorn
+
+    from assistant.embedding import Embedder
+    from assistant.ingest import index_status
+    from assistant.ingest import ingest as run_ingest
+    from assistant.service import Assistant
+    from assistant.web import WebFilesMissing, create_app
+
+    settings = Settings()
+    state, why = index_status(settings)
+    try:
+        embedder = Embedder(settings)  # loaded once, for the build and for serving
+        if state != "fresh":
+            typer.echo(f"Building the index: {why}.", err=True)
+            result = run_ingest(settings, embedder=embedder, progress_factory=progress_bar)
+            for failure in result.failures:
+                typer.echo(f"FAILED {failure.path}: {failure.reason}", err=True)
+            if result.stats is None and state == "missing":
+                fail("no document could be ingested, so there is no index to serve", 1)
+        web = create_app(settings, Assistant(settings, embedder=embedder))
+    except (IndexProblem, ModelLoadError, WebFilesMissing) as exc:
+        fail(str(exc), 1)
+    typer.echo(f"SCORE Assistant at http://{host}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(web, host=host, port=port)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
