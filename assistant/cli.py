@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-import warnings
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from tqdm import tqdm
 
+from assistant.cli_eval import eval_app
 from assistant.config import Settings
 from assistant.embedding import ModelLoadError
 from assistant.index import IndexProblem
@@ -26,6 +26,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+app.add_typer(eval_app, name="eval")
 
 CountryOpt = Annotated[str | None, typer.Option("--country", help="Only passages about this country")]
 RegionOpt = Annotated[str | None, typer.Option("--region", help="Only passages from this region")]
@@ -212,35 +214,6 @@ def info(as_json: JsonOpt = False) -> None:
     for key in ("country", "region", "module"):
         values = ", ".join(f"{name} ({count})" for name, count in summary["facets"][key].items())
         typer.echo(f"{key.capitalize()}s: {values or '(none)'}")
-
-
-@app.command("eval")
-def evaluate(
-    test_set: Annotated[Path, typer.Argument(help="JSON Lines test set (see eval/README.md)")],
-    k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
-    retriever: RetrieverOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Run a test set through the assistant and print retrieval and answer metrics."""
-    from assistant.evaluation import TestSetError, load_test_set, score_case, summarise
-
-    _check_retriever(retriever)
-    try:
-        cases = load_test_set(test_set)
-    except TestSetError as exc:
-        fail(str(exc))
-    assistant = _assistant(Settings())
-    warnings.filterwarnings("ignore", module="ranx")
-    results = [
-        score_case(case, assistant.ask(case.question, k=k, retriever=retriever), k)
-        for case in tqdm(cases, desc="Questions", file=sys.stderr, disable=as_json)
-    ]
-    summary = summarise(results, assistant.index.chunks, k)
-    if as_json:
-        typer.echo(json.dumps(summary.metrics, indent=2))
-        return
-    for name, value in summary.metrics.items():
-        typer.echo(f"{name:24s} {'-' if value is None else value}")
 
 
 @app.command()

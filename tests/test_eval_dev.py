@@ -1,0 +1,42 @@
+"""The dev set on the bundled corpus: the project's quality floors, and hybrid beating each retriever alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import cli_eval
+from assistant.cli import app
+from assistant.evaluation import evaluate_test_set, load_test_set
+from assistant.service import Assistant
+
+DEV = Path(__file__).resolve().parent.parent / "eval" / "testsets" / "dev.jsonl"
+
+pytestmark = pytest.mark.slow
+
+
+def test_dev_set_meets_the_quality_floors_and_hybrid_beats_dense_and_bm25(
+    tmp_path, monkeypatch, embedder, bundled_settings, bundled_assistant
+):
+    # Through the CLI exactly as CI calls it (`eval SET --json`), sharing the session's model.
+    monkeypatch.setattr(cli_eval, "make_assistant", lambda settings: Assistant(settings, embedder=embedder))
+    result = CliRunner().invoke(app, [
+        "eval", str(DEV), "--json", "--index", str(bundled_settings.index_dir), "--out", str(tmp_path / "dev"),
+        "--fail-under", "hit@5=0.9,citation_precision=0.85,abstention_accuracy=0.8",
+        "--fail-over", "false_abstention_rate=0.1",
+    ])
+    assert result.exit_code == 0, result.output
+    hybrid = json.loads(result.stdout)
+    assert hybrid["questions"] == 40
+    assert hybrid["hit@5"] >= 0.90
+    assert hybrid["citation_precision"] >= 0.85
+    assert hybrid["abstention_accuracy"] >= 0.80
+    assert hybrid["false_abstention_rate"] <= 0.10
+
+    cases = load_test_set(DEV)
+    for retriever in ("dense", "bm25"):
+        alone = evaluate_test_set(bundled_assistant, cases, k=5, retriever=retriever).metrics
+        assert hybrid["mrr"] > alone["mrr"], (retriever, alone["mrr"], hybrid["mrr"])
