@@ -94,7 +94,7 @@ class Chat:
         context = follow_up_context(text, earlier)
         with self.lock:
             answer = self.assistant.ask(text, valid, k, context=context)
-        latency_ms = (time.perf_counter() - start) * 1000
+        latency_ms = (time.perf_counter() - start) * 1000  # what the trainer waited, queueing included
         try:
             return self.store.record_turn(conversation_id, valid.active(), context, answer, latency_ms)
         except UnknownRecord as exc:  # deleted while the question was answered

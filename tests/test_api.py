@@ -40,6 +40,8 @@ def test_filters_are_applied_and_echoed(client):
     ).json()
     assert body["filters"] == {"country": "Peru"}
     assert {p["country"] for p in body["passages"]} == {"Peru"}
+    unfiltered = client.post("/api/ask", json={"question": "How were enterprises trained?", "filters": None})
+    assert unfiltered.status_code == 200 and unfiltered.json()["filters"] == {}
 
 
 def test_a_follow_up_is_read_with_the_conversation_topic(client):

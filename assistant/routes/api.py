@@ -40,7 +40,7 @@ class AskRequest(BaseModel):
     question: str = Field(description="The question (1 to 2000 characters)", examples=[
         "How did trainers get enterprises to pay for the training?"
     ])
-    filters: FilterSpec = Field(default_factory=FilterSpec)
+    filters: FilterSpec | None = None
     conversation_id: str | None = Field(
         None, description="Continue this conversation (follow-ups are read with its earlier questions)"
     )
@@ -83,7 +83,8 @@ def ask(body: AskRequest, chat: ChatDep) -> dict[str, Any]:
 
     Omit ``conversation_id`` to start a new conversation; its id is in the response.
     """
-    return turn_dict(chat.ask(body.question, body.filters.model_dump(), body.conversation_id, body.k))
+    filters = body.filters.model_dump() if body.filters else {}
+    return turn_dict(chat.ask(body.question, filters, body.conversation_id, body.k))
 
 
 @router.get("/search", summary="Ranked passages for a query")
@@ -105,7 +106,7 @@ def search(
 def passage(
     chunk_id: str,
     index: IndexDep,
-    hl: Annotated[list[int], Query(description="Positions of sentences to mark as quoted")] = [],  # noqa: B006
+    hl: Annotated[list[int] | None, Query(description="Positions of sentences to mark as quoted")] = None,
 ) -> dict[str, Any]:
     return passage_context_dict(passage_context(index, chunk_id, hl))
 

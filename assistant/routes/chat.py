@@ -153,7 +153,7 @@ def passage_page(
     request: Request,
     templates: TemplatesDep,
     chat: ChatDep,
-    hl: Annotated[list[int], Query()] = [],  # noqa: B006
+    hl: Annotated[list[int] | None, Query()] = None,
 ) -> Response:
     try:
         context = passage_context(chat.assistant.index, chunk_id, hl)

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from assistant.citations import chunk_location, citation_location, section_label
 from assistant.index import LoadedIndex
 from assistant.models import Passage
-from assistant.retrieval import FILTER_KEYS, Filters
+from assistant.retrieval import FILTER_KEYS
 from assistant.routes.passages import passage_path, quote_positions
 from assistant.store import Turn
 
@@ -182,9 +182,8 @@ def turn_view(turn: Turn, index: LoadedIndex) -> TurnView:
     )
 
 
-def filter_fields(facets: dict[str, dict[str, int]], index: LoadedIndex, selected: Filters | dict) -> list[FilterField]:
+def filter_fields(facets: dict[str, dict[str, int]], index: LoadedIndex, chosen: dict[str, str]) -> list[FilterField]:
     """The filter selects of the question form, values from the index with their passage counts."""
-    chosen = selected.active() if isinstance(selected, Filters) else selected
     fields = []
     for key in FILTER_KEYS:
         options = [
