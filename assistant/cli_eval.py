@@ -144,7 +144,10 @@ def run(
         index_path=assistant.index.path, settings=settings, retriever=effective,
         fail_under=floors, fail_over=ceilings,
     )
-    html = write_report(report, out)
+    try:
+        html = write_report(report, out)
+    except OSError as exc:
+        fail(f"cannot write the report to {out}: {exc}", 1)
     if as_json:
         typer.echo(json.dumps(report["metrics"], indent=2))
     else:
@@ -185,7 +188,10 @@ def compare(
     floors, ceilings = _thresholds(fail_under, fail_over, report_b["run"].get("k"))
     comparison = compare_reports(report_a, report_b)
     if out is not None:
-        typer.echo(f"Comparison: {write_comparison(comparison, out)}", err=True)
+        try:
+            typer.echo(f"Comparison: {write_comparison(comparison, out)}", err=True)
+        except OSError as exc:
+            fail(f"cannot write the comparison to {out}: {exc}", 1)
     if as_json:
         typer.echo(json.dumps(comparison, ensure_ascii=False, indent=2))
     else:

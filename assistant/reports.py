@@ -29,7 +29,7 @@ import jinja2
 from assistant import __version__
 from assistant.citations import format_citation, section_label
 from assistant.config import Settings
-from assistant.evaluation import LOWER_IS_BETTER, CaseResult, EvalSummary, metric_definitions
+from assistant.evaluation import LOWER_IS_BETTER, CaseResult, EvalSummary, check_thresholds, metric_definitions
 from assistant.presenters import answer_dict
 
 SCHEMA_VERSION = 1
@@ -38,8 +38,10 @@ REPORT_HTML = "report.html"
 COMPARE_JSON = "compare.json"
 COMPARE_HTML = "compare.html"
 DEFAULT_REPORTS_DIR = Path("eval") / "reports"
-# Settings that say nothing about answer quality, or may hold a secret, stay out of reports.
+# Settings that say nothing about answer quality, or may hold a secret, stay out of reports; the name
+# hints keep a secret added to Settings later out too.
 _UNRECORDED_SETTINGS = {"database_url", "web_dir", "max_body_bytes"}
+_SECRET_HINTS = ("url", "secret", "password", "token", "key")
 
 
 class ReportError(ValueError):
@@ -103,6 +105,15 @@ def provenance(manifest: dict[str, Any], index_path: Path | str) -> dict[str, An
 # --- building and writing a report --------------------------------------------------------------------
 
 
+def recorded_settings(settings: Settings) -> dict[str, Any]:
+    """The settings a report records: everything that can change an answer, nothing that may be a secret."""
+    return {
+        name: value
+        for name, value in settings.model_dump(mode="json").items()
+        if name not in _UNRECORDED_SETTINGS and not any(hint in name for hint in _SECRET_HINTS)
+    }
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
@@ -157,8 +168,6 @@ def build_report(
     fail_over: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """The report.json object of a run (see eval/README.md for its fields)."""
-    from assistant.evaluation import check_thresholds
-
     fail_under, fail_over = fail_under or {}, fail_over or {}
     missed = check_thresholds(summary.metrics, fail_under, "under") + check_thresholds(
         summary.metrics, fail_over, "over"
@@ -181,7 +190,7 @@ def build_report(
         "run": {
             "k": summary.k,
             "retriever": retriever or settings.retriever,
-            "settings": settings.model_dump(mode="json", exclude=_UNRECORDED_SETTINGS),
+            "settings": recorded_settings(settings),
         },
         "provenance": provenance(manifest, index_path),
         "metrics": summary.metrics,
@@ -233,6 +242,11 @@ def load_report(path: Path | str) -> dict[str, Any]:
         raise ReportError(f"{file}: not a readable report ({exc})") from exc
     if not isinstance(report, dict) or "metrics" not in report or "questions" not in report:
         raise ReportError(f"{file}: not an evaluation report (no metrics or questions)")
+    if report.get("schema_version") != SCHEMA_VERSION:
+        raise ReportError(
+            f"{file}: report format {report.get('schema_version')!r}, this version reads {SCHEMA_VERSION}; "
+            "run the test set again to get a current report"
+        )
     return report
 
 

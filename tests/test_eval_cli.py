@@ -66,6 +66,10 @@ def test_default_report_folder_is_named_after_set_and_retriever(tmp_path, runner
     assert folder.name.startswith("tiny-bm25-") and (folder / "report.html").is_file()
     assert json.loads((folder / "report.json").read_text(encoding="utf-8"))["run"]["retriever"] == "bm25"
     assert "hit@5" in result.stdout
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    blocked = runner.invoke(app, ["eval", "tiny.jsonl", "--index", str(small_settings.index_dir), "--out", "a-file"])
+    assert blocked.exit_code == 1 and "cannot write the report to a-file" in blocked.stderr
+    assert isinstance(blocked.exception, SystemExit)
 
 
 @pytest.mark.parametrize(

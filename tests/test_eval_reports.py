@@ -144,9 +144,12 @@ def test_list_and_find_reports_for_the_web_page(tmp_path):
         with pytest.raises(ReportError):
             find_report(reports, bad)
     assert list_reports(tmp_path / "nowhere") == []
+    (reports / "bad.json").write_text("[]", encoding="utf-8")
     with pytest.raises(ReportError, match="not an evaluation report"):
-        (reports / "bad.json").write_text("[]", encoding="utf-8")
         load_report(reports / "bad.json")
+    (reports / "future.json").write_text(json.dumps({**newer, "schema_version": 99}), encoding="utf-8")
+    with pytest.raises(ReportError, match="report format 99, this version reads 1"):
+        load_report(reports / "future.json")
 
 
 def test_unanswerable_only_set_has_no_retrieval_metrics(tmp_path):
