@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml
 index: install
 	$(BIN)/score-assistant ingest --if-stale
 
-serve: index
+# `serve` builds the index itself when it is missing or stale (a bad file is reported, not fatal).
+serve: install
 	$(BIN)/score-assistant serve --host $(HOST) --port $(PORT)
 
 test: install
@@ -29,6 +30,7 @@ test: install
 
 bench: index
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_http.py
 
 lint: install
 	$(BIN)/ruff check assistant tests benchmarks

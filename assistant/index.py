@@ -274,7 +274,8 @@ def load_index(settings: Settings, dimension: int | None = None) -> LoadedIndex:
             doc_id: DocumentMeta.model_validate_json(meta)
             for doc_id, meta in connection.execute("SELECT doc_id, meta FROM documents")
         }
-        chunks = [Chunk.model_validate_json(data) for (data,) in connection.execute("SELECT data FROM chunks ORDER BY row")]
+        rows = connection.execute("SELECT data FROM chunks ORDER BY row")
+        chunks = [Chunk.model_validate_json(data) for (data,) in rows]
         sentences = [
             Sentence(chunk_id=c, position=p, start=s, end=e, text=t)
             for c, p, s, e, t in connection.execute(

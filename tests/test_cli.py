@@ -25,7 +25,10 @@ def test_ask_json_reads_one_question_per_line(small_settings):
     result = run(small_settings, "ask", "--json", "-", stdin=stdin)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [row["question"] for row in rows] == ["Who paid for the training in Myanmar?", "What did SCORE achieve in Vietnam?"]
+    assert [row["question"] for row in rows] == [
+        "Who paid for the training in Myanmar?",
+        "What did SCORE achieve in Vietnam?",
+    ]
     answered, abstained = rows
     assert not answered["abstained"] and abstained["abstained"]
     for row in rows:
