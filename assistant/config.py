@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     max_answer_sentences: int = Field(6, ge=1)
     max_question_chars: int = Field(2000, ge=1)
     database_url: str | None = Field(None, description="SQLAlchemy URL of the app database")
+    reports_dir: Path = Field(Path("eval/reports"), description="Saved evaluation reports shown at /eval")
     web_dir: Path | None = Field(None, description="Folder with templates/ and static/ (default: web/ of the project)")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest HTTP request body accepted")
 

@@ -48,9 +48,9 @@ def web_dir(settings: Settings) -> Path:
 
 def default_routers() -> list[APIRouter]:
     """The HTML chat, the JSON API and the health check; pass more to ``create_app`` to add pages."""
-    from assistant.routes import api, chat
+    from assistant.routes import api, chat, eval_pages
 
-    return [chat.router, api.router, api.health_router]
+    return [chat.router, api.router, api.health_router, eval_pages.router]
 
 
 def _readable(error: dict) -> str:

@@ -26,6 +26,12 @@ DOCS_CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+# A saved evaluation report is one self-contained page: its own inline styles and data: charts, no scripts.
+REPORT_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+REPORT_PATH_PREFIX = "/eval/"
 
 
 def _too_large(limit: int) -> str:
@@ -103,6 +109,8 @@ class SecurityHeaders:
             return
         docs = scope["path"].startswith(DOCS_PATHS)
         policy = DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY
+        if scope["path"].startswith(REPORT_PATH_PREFIX):
+            policy = REPORT_CONTENT_SECURITY_POLICY
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
