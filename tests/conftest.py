@@ -1,19 +1,29 @@
-"""Shared fixtures: the real model loaded once, a small real index, and the bundled corpus index."""
+"""Shared fixtures: the real model loaded once, a small real index, and the bundled corpus index.
+
+Tests never read the developer's ``.env`` or ``SCORE_*`` variables: both are switched off here,
+before any settings object is made, and a test that wants a setting passes it explicitly.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
-from assistant.embedding import Embedder
-from assistant.ingest import ingest
-from assistant.service import Assistant
+from assistant.config import SETTINGS_GROUPS, Settings
+from assistant.ingest.build import ingest
+from assistant.qa.service import Assistant
+from assistant.search.embedding import Embedder
 from tests.builders import write_small_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
+
+for _name in [name for name in os.environ if name.upper().startswith("SCORE_")]:
+    del os.environ[_name]
+for _group in SETTINGS_GROUPS:
+    _group.model_config["env_file"] = None
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from assistant.retrieval import QuestionError
+from assistant.search.filters import QuestionError
 
 
 def _assert_grounded(answer):

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.presenters import answer_dict
-from assistant.web import create_app
+from assistant.qa.presenters import answer_dict
+from assistant.web.app import create_app
 
 MYANMAR = "How many enterprises paid the full training cost in Myanmar?"
 
 
 @pytest.fixture
 def client(small_settings, small_assistant, tmp_path):
-    settings = small_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'app.sqlite'}"})
+    settings = small_settings.replace(database={"url": f"sqlite:///{tmp_path / 'app.sqlite'}"})
     with TestClient(create_app(settings, small_assistant)) as client:
         yield client
 

@@ -7,10 +7,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant import cli_eval
 from assistant.cli import app
-from assistant.reports import write_report
-from assistant.service import Assistant
+from assistant.cli import eval as cli_eval
+from assistant.evaluation.reports.files import write_report
+from assistant.qa.service import Assistant
 from tests.test_eval_reports import make_report, run_b
 from tests.test_evaluation import hand_made_results, write_set
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import cli_eval
 from assistant.cli import app
-from assistant.evaluation import evaluate_test_set, load_test_set
-from assistant.service import Assistant
+from assistant.cli import eval as cli_eval
+from assistant.evaluation.metrics import evaluate_test_set
+from assistant.evaluation.testsets import load_test_set
+from assistant.qa.service import Assistant
 
 DEV = Path(__file__).resolve().parent.parent / "eval" / "testsets" / "dev.jsonl"
 

@@ -9,19 +9,14 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.evaluation import TestCase, score_case, summarise
-from assistant.reports import (
-    ReportError,
-    build_report,
-    compare_reports,
-    find_report,
-    list_reports,
-    load_report,
-    render_comparison_html,
-    render_report_html,
-    write_comparison,
-    write_report,
-)
+from assistant.evaluation.metrics import summarise
+from assistant.evaluation.reports.build import build_report
+from assistant.evaluation.reports.compare import compare_reports
+from assistant.evaluation.reports.files import ReportError, load_report, write_comparison, write_report
+from assistant.evaluation.reports.listing import find_report, list_reports
+from assistant.evaluation.reports.render import render_comparison_html, render_report_html
+from assistant.evaluation.scoring import score_case
+from assistant.evaluation.testsets import TestCase
 from tests.test_evaluation import ALL_CHUNKS, Q2, Q3, Q4, answer, hand_made_results
 
 MANIFEST = {
@@ -40,7 +35,7 @@ def make_report(tmp_path: Path, results, name: str, **thresholds) -> dict:
     test_set.write_text("{}\n", encoding="utf-8")
     return build_report(
         summarise(results, ALL_CHUNKS, 3), name=name, test_set=test_set, manifest=MANIFEST, index_path="/idx",
-        settings=Settings(database_url="postgresql://user:secret@db/x"), retriever="hybrid", **thresholds,
+        settings=Settings(database={"url": "postgresql://user:secret@db/x"}), retriever="hybrid", **thresholds,
     )
 
 
@@ -81,7 +76,7 @@ def test_report_files_round_trip_and_html_escapes_untrusted_text(tmp_path):
     report = load_report(tmp_path / "reports" / "run-a")
     assert load_report(tmp_path / "reports" / "run-a" / "report.json") == report
     html = html_path.read_text(encoding="utf-8")
-    assert html == render_report_html(tmp_path / "reports" / "run-a")
+    assert html == render_report_html(load_report(tmp_path / "reports" / "run-a"))
     assert XSS not in html and "&lt;script&gt;alert(" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html) and "<link" not in html  # nothing to fetch
     assert html.count("<svg") == 4  # metric bars, rank histogram, per-type bars, latency

@@ -9,19 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation import (
-    TestCase,
-    TestSetError,
-    check_thresholds,
-    lint_test_set,
-    load_test_set,
-    metric_definitions,
-    parse_test_set,
-    parse_thresholds,
-    score_case,
-    summarise,
-    supports,
-)
+from assistant.evaluation.gates import check_thresholds, parse_thresholds
+from assistant.evaluation.metrics import metric_definitions, summarise
+from assistant.evaluation.scoring import score_case
+from assistant.evaluation.support import supports
+from assistant.evaluation.testsets import TestCase, TestSetError, lint_test_set, load_test_set, parse_test_set
 from assistant.models import Answer, Chunk, Citation, Passage
 
 ROOT = Path(__file__).resolve().parent.parent

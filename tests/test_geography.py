@@ -1,4 +1,4 @@
-from assistant.geography import countries_in_text, country_of_heading, region_of_country, regions_in_text
+from assistant.text.geography import countries_in_text, country_of_heading, region_of_country, regions_in_text
 
 
 def test_country_names_adjectives_and_possessives_are_recognised():

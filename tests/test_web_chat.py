@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.config import Settings
-from assistant.ingest import ingest
-from assistant.routes.views import render_answer
-from assistant.service import Assistant
-from assistant.web import create_app
+from assistant.ingest.build import ingest
+from assistant.qa.service import Assistant
+from assistant.web.app import create_app
+from assistant.web.views import render_answer
 
 HTMX = {"HX-Request": "true"}
 MYANMAR = "How many enterprises paid the full training cost in Myanmar?"
@@ -62,7 +62,7 @@ def assert_no_inline_code(html: str) -> None:
 
 @pytest.fixture
 def client(small_settings, small_assistant, tmp_path):
-    settings = small_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'app.sqlite'}"})
+    settings = small_settings.replace(database={"url": f"sqlite:///{tmp_path / 'app.sqlite'}"})
     with TestClient(create_app(settings, small_assistant)) as client:
         yield client
 
@@ -191,7 +191,7 @@ def test_markdown_is_rendered_safely():
 
 
 def test_untrusted_question_and_document_text_never_become_markup(hostile_assistant, tmp_path):
-    settings = hostile_assistant.settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'h.sqlite'}"})
+    settings = hostile_assistant.settings.replace(database={"url": f"sqlite:///{tmp_path / 'h.sqlite'}"})
     question = '<script>alert("q")</script> What did trainers in Myanmar write on the whiteboard?'
     with TestClient(create_app(settings, hostile_assistant)) as client:
         page = client.post("/ask", data={"question": question})
@@ -209,8 +209,8 @@ def test_untrusted_question_and_document_text_never_become_markup(hostile_assist
 
 
 def test_web_dir_is_configurable(small_settings, small_assistant, tmp_path):
-    from assistant.web import WebFilesMissing
+    from assistant.templating import WebFilesMissing
 
     with pytest.raises(WebFilesMissing, match="SCORE_WEB_DIR"):
-        create_app(small_settings.model_copy(update={"web_dir": tmp_path}), small_assistant)
+        create_app(small_settings.replace(web={"web_dir": tmp_path}), small_assistant)
     assert (Path(__file__).resolve().parent.parent / "web" / "static" / "htmx.min.js").is_file()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import follow_up_context, is_follow_up
+from assistant.web.conversation import follow_up_context, is_follow_up
 
 PAY = "How did trainers get enterprises to pay for the training?"
 

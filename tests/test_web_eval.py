@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from assistant.reports import write_report
-from assistant.web import create_app
+from assistant.evaluation.reports.files import write_report
+from assistant.web.app import create_app
 from tests.test_eval_reports import XSS, make_report
 from tests.test_evaluation import hand_made_results
 
@@ -13,8 +13,8 @@ from tests.test_evaluation import hand_made_results
 def test_eval_pages_list_and_show_saved_reports(small_settings, small_assistant, tmp_path):
     reports = tmp_path / "reports"
     write_report(make_report(tmp_path, hand_made_results(3), name="run-a"), reports / "run-a")
-    settings = small_settings.model_copy(
-        update={"database_url": f"sqlite:///{tmp_path / 'app.sqlite'}", "reports_dir": reports}
+    settings = small_settings.replace(
+        database={"url": f"sqlite:///{tmp_path / 'app.sqlite'}"}, web={"reports_dir": reports}
     )
     with TestClient(create_app(settings, small_assistant)) as client:
         listing = client.get("/eval")

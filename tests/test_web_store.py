@@ -13,30 +13,33 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from assistant.config import Settings
-from assistant.store import DEFAULT_DATABASE, Base, FeedbackRow, Store, UnknownRecord, database_url
-from assistant.web import create_app
+from assistant.db.chat_store import ChatStore
+from assistant.db.engine import DEFAULT_DATABASE, UnknownRecord, database_url
+from assistant.db.tables.base import Base
+from assistant.db.tables.chat import FeedbackRow
+from assistant.web.app import create_app
 
 
 @pytest.fixture
 def store(tmp_path: Path):
-    store = Store.open(Settings(database_url=f"sqlite:///{tmp_path / 'nested' / 'app.sqlite'}"))
+    store = ChatStore.open(Settings(database={"url": f"sqlite:///{tmp_path / 'nested' / 'app.sqlite'}"}))
     yield store
-    store.dispose()
+    store.database.dispose()
 
 
 def test_migrations_build_the_schema_of_the_models(store):
     assert {"conversations", "questions", "answers", "citations", "feedback", "alembic_version"} <= set(
-        inspect(store.engine).get_table_names()
+        inspect(store.database.engine).get_table_names()
     )
-    with store.engine.connect() as connection:
+    with store.database.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         version = MigrationContext.configure(connection).get_current_revision()
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "assistant:migrations")
+    config.set_main_option("script_location", "assistant.db:migrations")
     assert version == ScriptDirectory.from_config(config).get_current_head()
-    store.migrate()  # idempotent: a second start-up changes nothing
+    store.database.migrate()  # idempotent: a second start-up changes nothing
 
 
 def test_a_stored_turn_comes_back_as_the_same_answer(store, small_assistant):
@@ -69,7 +72,7 @@ def test_feedback_is_kept_and_checked(store, small_assistant):
         store.add_feedback(424242, "up", None)
     with pytest.raises(ValueError):
         store.add_feedback(turn.answer_id, "meh", None)  # type: ignore[arg-type]
-    with pytest.raises(IntegrityError), store.sessions.begin() as session:  # the database checks it too
+    with pytest.raises(IntegrityError), store.database.unit_of_work() as session:  # the database checks it too
         session.add(FeedbackRow(answer_id=turn.answer_id, rating="meh"))
 
 
@@ -80,12 +83,12 @@ def test_unknown_conversation(store):
 
 
 def test_default_database_is_a_file_in_var():
-    assert database_url(Settings(database_url=None)) == f"sqlite:///{DEFAULT_DATABASE.resolve()}"
+    assert database_url(Settings(database={"url": None})) == f"sqlite:///{DEFAULT_DATABASE.resolve()}"
     assert DEFAULT_DATABASE == Path("var") / "assistant.sqlite"
 
 
 def test_nothing_typed_is_lost_when_the_server_restarts(small_settings, small_assistant, tmp_path):
-    settings = small_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'app.sqlite'}"})
+    settings = small_settings.replace(database={"url": f"sqlite:///{tmp_path / 'app.sqlite'}"})
     with TestClient(create_app(settings, small_assistant)) as client:
         first = client.post("/api/ask", json={"question": "Which enterprises paid for the training themselves?"})
         conversation_id = first.json()["conversation_id"]

@@ -1,0 +1,167 @@
+"""The chat's repository: conversations, questions, answers with their citations, timings and feedback.
+
+The web layer stores and reads chat turns through it and gets domain objects back (``Turn``,
+``Answer``, ``Feedback``), never ORM rows or sessions. Writes go through the database's unit of
+work. It knows nothing about HTTP or HTML.
+"""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from assistant.config import Settings
+from assistant.db.engine import Database, UnknownRecord
+from assistant.db.tables.chat import AnswerRow, CitationRow, ConversationRow, FeedbackRow, QuestionRow
+from assistant.models import Answer, Citation, Conversation, Feedback, Passage, Rating, Turn
+
+_CITATION_FIELDS = tuple(Citation.model_fields)
+
+
+def _feedback(row: FeedbackRow) -> Feedback:
+    return Feedback(
+        feedback_id=row.id, answer_id=row.answer_id, rating=row.rating, comment=row.comment, created_at=row.created_at
+    )
+
+
+def _turn(question: QuestionRow) -> Turn:
+    row = question.answer
+    assert row is not None
+    answer = Answer(
+        question=question.text,
+        text=row.text,
+        abstained=row.abstained,
+        abstain_reason=row.abstain_reason,
+        citations=[Citation(**{name: getattr(c, name) for name in _CITATION_FIELDS}) for c in row.citations],
+        passages=[Passage.model_validate(p) for p in row.passages],
+        filters=row.filters,
+        timings_ms=row.timings_ms,
+    )
+    return Turn(
+        conversation_id=question.conversation_id,
+        position=question.position,
+        question_id=question.id,
+        question=question.text,
+        requested_filters=question.filters,
+        context=question.context,
+        answer_id=row.id,
+        answer=answer,
+        latency_ms=row.latency_ms,
+        asked_at=question.asked_at,
+        feedback=[_feedback(f) for f in row.feedback],
+    )
+
+
+def _turn_options():
+    return (
+        selectinload(QuestionRow.answer).selectinload(AnswerRow.citations),
+        selectinload(QuestionRow.answer).selectinload(AnswerRow.feedback),
+    )
+
+
+class ChatStore:
+    """Conversations and their turns in one database; thread-safe (one short session per call)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @classmethod
+    def open(cls, settings: Settings, migrate: bool = True) -> ChatStore:
+        """The chat store of the settings' database, migrated to the latest schema unless told not to."""
+        database = Database.from_settings(settings)
+        if migrate:
+            database.migrate()
+        return cls(database)
+
+    def has_conversation(self, conversation_id: str) -> bool:
+        with self.database.read() as session:
+            return session.get(ConversationRow, conversation_id) is not None
+
+    def conversation(self, conversation_id: str) -> Conversation:
+        with self.database.read() as session:
+            row = session.get(ConversationRow, conversation_id)
+            if row is None:
+                raise UnknownRecord(f"no conversation with id '{conversation_id}'")
+            questions = session.scalars(
+                select(QuestionRow)
+                .where(QuestionRow.conversation_id == conversation_id)
+                .order_by(QuestionRow.position)
+                .options(*_turn_options())
+            ).all()
+            return Conversation(
+                conversation_id=row.id,
+                created_at=row.created_at,
+                turns=[_turn(q) for q in questions if q.answer is not None],
+            )
+
+    def questions(self, conversation_id: str) -> list[tuple[str, str | None]]:
+        """(question, context) of every question of a conversation, oldest first."""
+        with self.database.read() as session:
+            rows = session.execute(
+                select(QuestionRow.text, QuestionRow.context)
+                .where(QuestionRow.conversation_id == conversation_id)
+                .order_by(QuestionRow.position)
+            ).all()
+            return [(text, context) for text, context in rows]
+
+    def record_turn(
+        self,
+        conversation_id: str | None,
+        requested_filters: dict[str, str],
+        context: str | None,
+        answer: Answer,
+        latency_ms: float,
+    ) -> Turn:
+        """Store a question and its answer, in a new conversation when ``conversation_id`` is None."""
+        with self.database.unit_of_work() as session:
+            if conversation_id is None:
+                conversation = ConversationRow(id=uuid4().hex)
+                session.add(conversation)
+                position = 1
+            else:
+                conversation = session.get(ConversationRow, conversation_id)
+                if conversation is None:
+                    raise UnknownRecord(f"no conversation with id '{conversation_id}'")
+                position = len(conversation.questions) + 1
+            question = QuestionRow(
+                conversation=conversation,
+                position=position,
+                text=answer.question,
+                filters=requested_filters,
+                context=context,
+            )
+            question.answer = AnswerRow(
+                text=answer.text,
+                abstained=answer.abstained,
+                abstain_reason=answer.abstain_reason,
+                filters=answer.filters,
+                passages=[p.model_dump(mode="json") for p in answer.passages],
+                timings_ms=answer.timings_ms,
+                latency_ms=latency_ms,
+                citations=[CitationRow(**c.model_dump()) for c in answer.citations],
+            )
+            session.add(question)
+            session.flush()
+            return _turn(question)
+
+    def turn(self, answer_id: int) -> Turn:
+        with self.database.read() as session:
+            question = session.scalars(
+                select(QuestionRow).join(AnswerRow).where(AnswerRow.id == answer_id).options(*_turn_options())
+            ).first()
+            if question is None:
+                raise UnknownRecord(f"no answer with id {answer_id}")
+            return _turn(question)
+
+    def add_feedback(self, answer_id: int, rating: Rating, comment: str | None) -> Feedback:
+        if rating not in ("up", "down"):
+            raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
+        with self.database.unit_of_work() as session:
+            if session.get(AnswerRow, answer_id) is None:
+                raise UnknownRecord(f"no answer with id {answer_id}")
+            row = FeedbackRow(answer_id=answer_id, rating=rating, comment=(comment or "").strip() or None)
+            session.add(row)
+            session.flush()
+            return _feedback(row)

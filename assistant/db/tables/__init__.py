@@ -1,0 +1,11 @@
+"""The database tables, one module per audience (``chat`` today), on one declarative ``Base``.
+
+Importing this package registers every table on ``Base.metadata``, which the Alembic environment
+compares the migrations against. Accounts, curation, library and audit tables join here with the
+features that need them.
+"""
+
+from assistant.db.tables.base import Base
+from assistant.db.tables.chat import AnswerRow, CitationRow, ConversationRow, FeedbackRow, QuestionRow
+
+__all__ = ["AnswerRow", "Base", "CitationRow", "ConversationRow", "FeedbackRow", "QuestionRow"]

@@ -1,0 +1,1 @@
+"""Evaluation reports: building report.json, provenance, comparing runs, files on disk, listing, HTML and charts."""

