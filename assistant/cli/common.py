@@ -1,5 +1,5 @@
 """What every command of the CLI shares: failing with one line, progress bars, loading the assistant,
-and the filter options (one per filter key).
+and the query options of ``ask`` and ``search`` (one per filter key, ``--k``, ``--json``, ``--retriever``).
 
 Bad input ends with a one-line message on stderr and exit status 2; a missing or mismatched index or
 model with status 1; never a traceback.
@@ -11,6 +11,7 @@ import functools
 import inspect
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -75,22 +76,40 @@ def valid_filters(assistant: Assistant, filters: dict[str, str | None]) -> Filte
         fail(str(exc))
 
 
-def with_filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Give a command one ``--<key>`` option per filter key; it receives them as ``filters={key: value}``."""
+@dataclass(frozen=True)
+class QueryOptions:
+    """The options ``ask`` and ``search`` share: filters, passages per question, output, retriever."""
+
+    filters: dict[str, str | None]
+    k: int | None
+    as_json: bool
+    retriever: str | None
+
+
+def with_query_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command one ``--<key>`` option per filter key plus ``--k``, ``--json`` and ``--retriever``;
+    it receives them as ``options: QueryOptions`` (an unknown retriever exits 2 before anything loads)."""
     signature = inspect.signature(command, eval_str=True)
-    kept = [p for p in signature.parameters.values() if p.name != "filters"]
+    kept = [p for p in signature.parameters.values() if p.name != "options"]
+    keyword = inspect.Parameter.KEYWORD_ONLY
     added = [
         inspect.Parameter(
-            key, inspect.Parameter.KEYWORD_ONLY, default=None,
+            key, keyword, default=None,
             annotation=Annotated[str | None, typer.Option(f"--{key}", help=_FILTER_HELP[key])],
         )
         for key in FILTER_KEYS
+    ] + [
+        inspect.Parameter("k", keyword, default=None, annotation=KOpt),
+        inspect.Parameter("as_json", keyword, default=False, annotation=JsonOpt),
+        inspect.Parameter("retriever", keyword, default=None, annotation=RetrieverOpt),
     ]
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
         filters = {key: kwargs.pop(key) for key in FILTER_KEYS}
-        return command(filters=filters, **kwargs)
+        options = QueryOptions(filters, kwargs.pop("k"), kwargs.pop("as_json"), kwargs.pop("retriever"))
+        check_retriever(options.retriever)
+        return command(options=options, **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in [*kept, *added]}

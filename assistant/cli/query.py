@@ -8,33 +8,20 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.common import (
-    JsonOpt,
-    KOpt,
-    RetrieverOpt,
-    check_retriever,
-    fail,
-    load_assistant,
-    valid_filters,
-    with_filter_options,
-)
+from assistant.cli.common import JsonOpt, QueryOptions, fail, load_assistant, valid_filters, with_query_options
 from assistant.config import Settings
 from assistant.search.filters import QuestionError, check_question
 from assistant.search.index import IndexProblem
 
 
-@with_filter_options
+@with_query_options
 def ask(
     question: Annotated[str, typer.Argument(help="The question, or - to read one question per line from stdin")],
-    filters: dict[str, str | None],
-    k: KOpt = None,
-    as_json: JsonOpt = False,
-    retriever: RetrieverOpt = None,
+    options: QueryOptions,
 ) -> None:
     """Answer a question with quoted, cited evidence (or say plainly that the documents do not answer it)."""
     from assistant.qa.presenters import answer_dict, answer_text
 
-    check_retriever(retriever)
     settings = Settings()
     if question != "-":
         try:  # before the model loads: a bad question needs no index to be refused
@@ -42,7 +29,7 @@ def ask(
         except QuestionError as exc:
             fail(str(exc))
     assistant = load_assistant(settings)
-    valid = valid_filters(assistant, filters)
+    valid = valid_filters(assistant, options.filters)
     questions = sys.stdin if question == "-" else [question]
     errors = 0
     for line in questions:
@@ -50,15 +37,15 @@ def ask(
         if question == "-" and not text:
             continue
         try:
-            answer = assistant.ask(text, valid, k, retriever)
+            answer = assistant.ask(text, valid, options.k, options.retriever)
         except QuestionError as exc:
             errors += 1
-            if as_json:
+            if options.as_json:
                 typer.echo(json.dumps({"question": text, "error": str(exc)}, ensure_ascii=False))
             else:
                 typer.echo(f"error: {exc}", err=True)
             continue
-        if as_json:
+        if options.as_json:
             typer.echo(json.dumps(answer_dict(answer), ensure_ascii=False))
         else:
             typer.echo(answer_text(answer) + ("\n" if question == "-" else ""))
@@ -66,25 +53,18 @@ def ask(
         raise typer.Exit(2)
 
 
-@with_filter_options
-def search(
-    query: Annotated[str, typer.Argument(help="What to look for")],
-    filters: dict[str, str | None],
-    k: KOpt = None,
-    as_json: JsonOpt = False,
-    retriever: RetrieverOpt = None,
-) -> None:
+@with_query_options
+def search(query: Annotated[str, typer.Argument(help="What to look for")], options: QueryOptions) -> None:
     """Ranked passages for a query, without composing an answer."""
     from assistant.qa.presenters import passage_dict, passage_line
 
-    check_retriever(retriever)
     assistant = load_assistant(Settings())
-    valid = valid_filters(assistant, filters)
+    valid = valid_filters(assistant, options.filters)
     try:
-        passages = assistant.search(query, valid, k, retriever)
+        passages = assistant.search(query, valid, options.k, options.retriever)
     except QuestionError as exc:
         fail(str(exc))
-    if as_json:
+    if options.as_json:
         typer.echo(json.dumps([passage_dict(p) for p in passages], ensure_ascii=False, indent=2))
         return
     for passage in passages:

@@ -10,28 +10,22 @@ from collections.abc import Mapping
 
 from assistant.models import Chunk, Citation, DocumentMeta, Passage
 
+_CHUNK_FIELDS = {
+    "chunk_id", "doc_id", "heading_path", "country", "region", "page_end", "line_start", "line_end", "text",
+}
+
 
 def make_citation(n: int, passage: Passage, quotes: list[str], documents: Mapping[str, DocumentMeta]) -> Citation:
     """Citation number ``n`` of the passage, quoting ``quotes`` (whole sentences of its chunk)."""
     chunk = passage.chunk
     meta = documents.get(chunk.doc_id)
-    return Citation(
-        n=n,
-        chunk_id=chunk.chunk_id,
-        doc_id=chunk.doc_id,
-        title=meta.title if meta else chunk.doc_id,
-        heading_path=chunk.heading_path,
-        country=chunk.country,
-        region=chunk.region,
-        page=chunk.page_start,
-        page_end=chunk.page_end,
-        line_start=chunk.line_start,
-        line_end=chunk.line_end,
-        quote=" … ".join(quotes),
-        quotes=quotes,
-        text=chunk.text,
-        attribution=meta.attribution if meta else None,
-    )
+    # The chunk's own fields pass through under their names; only page (its first page) is renamed.
+    located = chunk.model_dump(include=_CHUNK_FIELDS)
+    title = meta.title if meta else chunk.doc_id
+    attribution = meta.attribution if meta else None
+    quote = " … ".join(quotes)
+    page = chunk.page_start
+    return Citation(n=n, title=title, page=page, quote=quote, quotes=quotes, attribution=attribution, **located)
 
 
 def location(page: int | None, page_end: int | None, line_start: int | None, line_end: int | None) -> str:

@@ -56,27 +56,16 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
 
 
 def feedback_dict(feedback: Feedback) -> dict[str, Any]:
-    return {
-        "feedback_id": feedback.feedback_id,
-        "answer_id": feedback.answer_id,
-        "rating": feedback.rating,
-        "comment": feedback.comment,
-        "created_at": feedback.created_at.isoformat(),
-    }
+    return feedback.model_dump(mode="json")
 
 
 def turn_dict(turn: Turn) -> dict[str, Any]:
     """The answer object of ``ask --json`` plus where it sits in its conversation."""
-    return {
-        **answer_dict(turn.answer),
-        "conversation_id": turn.conversation_id,
-        "question_id": turn.question_id,
-        "answer_id": turn.answer_id,
-        "position": turn.position,
-        "follow_up_of": turn.context,
-        "latency_ms": round(turn.latency_ms, 2),
-        "feedback": [feedback_dict(f) for f in turn.feedback],
-    }
+    place = turn.model_dump(include={"conversation_id", "question_id", "answer_id", "position"})
+    feedback = [feedback_dict(f) for f in turn.feedback]
+    latency = round(turn.latency_ms, 2)
+    return {**answer_dict(turn.answer), **place, "follow_up_of": turn.context, "latency_ms": latency,
+            "feedback": feedback}
 
 
 def answer_text(answer: Answer) -> str:

@@ -16,7 +16,7 @@ from assistant.qa.pipeline import AnswerSource, answer_with, make_answer_chain
 from assistant.search.embedding import Embedder
 from assistant.search.filters import Filters, check_question, facets, validate_filters
 from assistant.search.index import LoadedIndex, load_index
-from assistant.search.retrieval import Searcher
+from assistant.search.retrieval import Query, Searcher
 
 
 class Assistant:
@@ -49,8 +49,8 @@ class Assistant:
     ) -> Answer:
         """A grounded answer (or an abstention) for one question."""
         start = time.perf_counter()
-        text = check_question(question, self.settings)
-        result = self.searcher.retrieve(text, filters, k, retriever, context)
+        query = Query(check_question(question, self.settings), filters or Filters(), k, retriever, context)
+        result = self.searcher.retrieve(query)
         answer = answer_with(self.chain, result)
         answer.timings_ms["total"] = (time.perf_counter() - start) * 1000
         return answer
@@ -58,5 +58,5 @@ class Assistant:
     def search(
         self, query: str, filters: Filters | None = None, k: int | None = None, retriever: str | None = None
     ) -> list[Passage]:
-        text = check_question(query, self.settings)
-        return self.searcher.retrieve(text, filters, k, retriever).passages
+        request = Query(check_question(query, self.settings), filters or Filters(), k, retriever)
+        return self.searcher.retrieve(request).passages

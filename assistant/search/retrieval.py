@@ -149,6 +149,17 @@ def make_ranker(name: str, index: LoadedIndex, settings: Settings) -> Ranker:
     return RANKERS[check_retriever(name)](index, settings)
 
 
+@dataclass(frozen=True)
+class Query:
+    """A checked question as retrieval takes it, with its filters and options (None: the settings' default)."""
+
+    question: str
+    filters: Filters = field(default_factory=Filters)
+    k: int | None = None
+    retriever: str | None = None
+    context: str | None = None
+
+
 @dataclass
 class RetrievalResult:
     question: str
@@ -205,19 +216,12 @@ class Searcher:
         bonus = np.array(hits, dtype=np.float64)
         return scores + self.settings.retrieval.country_boost * bonus * (float(scores.max() - scores.min()) or 1.0)
 
-    def retrieve(
-        self,
-        question: str,
-        filters: Filters | None = None,
-        k: int | None = None,
-        retriever: str | None = None,
-        context: str | None = None,
-    ) -> RetrievalResult:
-        """Top-k passages. ``context`` (earlier turns of a conversation) widens a terse follow-up."""
-        filters = filters or Filters()
-        k = k or self.settings.retrieval.top_k
-        ranker = self.ranker(retriever or self.settings.retrieval.retriever)
-        query = f"{context}\n{question}" if context else question
+    def retrieve(self, request: Query) -> RetrievalResult:
+        """Top-k passages. The request's ``context`` (an earlier question) widens a terse follow-up."""
+        question, filters = request.question, request.filters
+        k = request.k or self.settings.retrieval.top_k
+        ranker = self.ranker(request.retriever or self.settings.retrieval.retriever)
+        query = f"{request.context}\n{question}" if request.context else question
         start = time.perf_counter()
         vector = self.embedder.encode_query(query)
         embedded = time.perf_counter()
