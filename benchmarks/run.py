@@ -36,7 +36,7 @@ def bench_ingest() -> dict[str, float]:
 def bench_ask(repeats: int = 5) -> dict[str, float]:
     """Warm in-process latency of Assistant.ask over the dev questions."""
     from assistant.config import Settings
-    from assistant.evaluation.scoring import load_test_set
+    from assistant.evaluation.testsets import load_test_set
     from assistant.qa.service import Assistant
 
     settings = Settings(corpus_dir=ROOT / "corpus", index_dir=ROOT / "index")

@@ -139,7 +139,12 @@ def test_compare_prints_deltas_changes_and_gates_b(tmp_path):
     assert missing.exit_code == 2 and "no report.json there" in missing.stderr
 
 
-def test_eval_group_help_lists_subcommands():
-    result = CliRunner().invoke(app, ["eval", "--help"])
-    assert result.exit_code == 0
-    assert all(name in result.stdout for name in ("run", "compare", "lint"))
+def test_eval_group_has_run_compare_and_lint_and_each_takes_its_own_options():
+    import typer
+
+    group = typer.main.get_command(app).commands["eval"]
+    assert set(group.commands) == {"run", "compare", "lint"}
+    # Each subcommand answers its own --help with an option only it has (the group's help text would not).
+    for name, option in (("run", "--fail-under"), ("compare", "--out"), ("lint", "--no-corpus")):
+        result = CliRunner().invoke(app, ["eval", name, "--help"])
+        assert result.exit_code == 0 and option in result.stdout, name

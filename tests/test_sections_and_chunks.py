@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest.chunking import chunk_document
+from assistant.ingest.chunking import chunk_document, clean_line
 from assistant.ingest.sources import load_document
+from assistant.text.headings import clean_heading
 from assistant.text.vocabulary import canonical_module, modules_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,13 +75,24 @@ def test_photo_captions_do_not_open_sections(seed_chunks):
 
 
 def test_chunk_spans_point_at_the_text_in_the_file(seed_chunks):
-    _, chunks = seed_chunks
-    lines = SEED.read_text(encoding="utf-8").splitlines()
+    document, chunks = seed_chunks
+    # The text each line of the file contributes to a chunk: markup removed, captions without their marks.
+    shown = {
+        line.line_no: clean_line(clean_heading(line.text) if line.heading_level else line.text)
+        for line in document.lines
+    }
     for chunk in chunks:
         assert chunk.line_start <= chunk.line_end
-        window = " ".join(lines[chunk.line_start - 1 : chunk.line_end])
-        first_words = " ".join(chunk.text.split()[:3]).replace("**", "")
-        assert first_words.split()[0].strip("►*") in window
+        window = [" ".join(shown[n].split()) for n in range(chunk.line_start, chunk.line_end + 1)]
+        # Every line of the chunk lies, in order, in the lines its span names (headings between are skipped);
+        # the first line of the chunk is in the span's first line and its last in the last.
+        position = 0
+        for part in (" ".join(p.split()) for p in chunk.text.splitlines() if p.strip()):
+            while position < len(window) and part not in window[position]:
+                position += 1
+            assert position < len(window), (chunk.chunk_id, part)
+        assert " ".join(chunk.text.splitlines()[0].split()) in window[0], chunk.chunk_id
+        assert position == len(window) - 1, chunk.chunk_id
 
 
 def test_chunk_ids_are_stable_and_unique(seed_chunks):

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assistant.config import Settings
 from assistant.db.chat_store import ChatStore
-from assistant.db.engine import DEFAULT_DATABASE, UnknownRecord, database_url
+from assistant.db.engine import UnknownRecord
 from assistant.db.tables.base import Base
 from assistant.db.tables.chat import FeedbackRow
 from assistant.web.app import create_app
@@ -82,9 +82,15 @@ def test_unknown_conversation(store):
     assert not store.has_conversation("0" * 32)
 
 
-def test_default_database_is_a_file_in_var():
-    assert database_url(Settings(database={"url": None})) == f"sqlite:///{DEFAULT_DATABASE.resolve()}"
-    assert DEFAULT_DATABASE == Path("var") / "assistant.sqlite"
+def test_without_a_url_the_database_is_a_sqlite_file_in_var(tmp_path, monkeypatch, small_assistant):
+    monkeypatch.chdir(tmp_path)
+    store = ChatStore.open(Settings(database={"url": None}))
+    try:
+        store.record_turn(None, {}, None, small_assistant.ask("Who financed the suppliers in Peru?"), 1.0)
+    finally:
+        store.database.dispose()
+    assert (tmp_path / "var" / "assistant.sqlite").is_file()
+    assert store.database.url == f"sqlite:///{tmp_path / 'var' / 'assistant.sqlite'}"
 
 
 def test_nothing_typed_is_lost_when_the_server_restarts(small_settings, small_assistant, tmp_path):

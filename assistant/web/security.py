@@ -1,18 +1,23 @@
-"""Security policies, declared per router: which Content-Security-Policy a router's pages get.
+"""Security policies, declared per router: who may use a router's routes, and which
+Content-Security-Policy its pages get.
 
-A router is made with ``secured_router(POLICY, …)``; a dependency of that router records the policy
-on the request, and the ``SecurityHeaders`` middleware writes it on the response. A response no
-router produced (404 for an unknown path, 413) gets ``APP``. Sign-in requirements and CSRF checks
-join the policy with the accounts feature; no route checks roles inline.
+A router is made with ``secured_router(POLICY, …)``; a dependency of that router asks
+``current_user`` who is asking, refuses a user whose role the policy does not admit (401 for an
+anonymous visitor, 403 for a signed-in one), and records the policy on the request, where the
+``SecurityHeaders`` middleware writes it on the response. A response no router produced (404 for an
+unknown path, 413) gets ``APP``. No route checks roles inline. Sign-in and CSRF come with accounts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.types import Scope
+
+from assistant.models import Role, User
+from assistant.web.deps import current_user
 
 _STATE_KEY = "security_policy"
 
@@ -21,6 +26,14 @@ _STATE_KEY = "security_policy"
 class SecurityPolicy:
     name: str
     content_security_policy: str
+    roles: frozenset[Role] | None = None  # who may use the routes; None: everyone, anonymous trainers too
+
+    def admits(self, user: User) -> bool:
+        return self.roles is None or (not user.anonymous and user.role in self.roles)
+
+    def only(self, *roles: Role) -> SecurityPolicy:
+        """The same policy, for these roles only."""
+        return SecurityPolicy(self.name, self.content_security_policy, frozenset(roles))
 
 
 # The chat and the API: scripts and styles from this server only, so no inline script, no ``on*``
@@ -49,8 +62,12 @@ REPORT = SecurityPolicy(
 
 
 def _declare(policy: SecurityPolicy) -> Any:
-    def apply(request: Request) -> None:
-        request.state.security_policy = policy
+    def apply(request: Request, user: Annotated[User, Depends(current_user)]) -> None:
+        setattr(request.state, _STATE_KEY, policy)
+        if not policy.admits(user):
+            if user.anonymous:
+                raise HTTPException(401, "sign in to use this page")
+            raise HTTPException(403, f"the {user.role} role may not use this page")
 
     return Depends(apply)
 
