@@ -94,6 +94,7 @@ def run(
     test_set: Annotated[Path, typer.Argument(help="JSON Lines test set (see eval/README.md)")],
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Passages per question")] = 5,
     retriever: RetrieverOpt = None,
+    split: Annotated[str | None, typer.Option("--split", help="Only this split: tune | holdout")] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Report folder (default eval/reports/<set>-<retriever>-<time>)")
     ] = None,
@@ -109,12 +110,12 @@ def run(
     from assistant.evaluation.metrics import evaluate_test_set
     from assistant.evaluation.reports.build import build_report
     from assistant.evaluation.reports.files import default_report_dir, write_report
-    from assistant.evaluation.testsets import TestSetError, load_test_set, question_problems
+    from assistant.evaluation.testsets import TestSetError, load_test_set, question_problems, select_split
 
     check_retriever(retriever)
     floors, ceilings = _thresholds(fail_under, fail_over, k)
     try:
-        cases = load_test_set(test_set)
+        cases = select_split(load_test_set(test_set), split)
     except TestSetError as exc:
         fail(str(exc))
     settings = _settings(index, model)
@@ -127,11 +128,11 @@ def run(
         assistant, cases, k, retriever,
         progress=lambda items: tqdm(items, desc=f"Questions ({effective})", file=sys.stderr, disable=as_json),
     )
-    out = out or default_report_dir(test_set, effective)
+    out = out or default_report_dir(test_set, effective if split is None else f"{split}-{effective}")
     report = build_report(
         summary, name=out.name, test_set=test_set, manifest=assistant.index.manifest,
         index_path=assistant.index.path, settings=settings, retriever=effective,
-        fail_under=floors, fail_over=ceilings,
+        fail_under=floors, fail_over=ceilings, split=split,
     )
     try:
         html = write_report(report, out)

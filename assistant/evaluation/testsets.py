@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +20,9 @@ from assistant.search.filters import QuestionError, check_question
 
 QUESTION_TYPES = ("fact", "multi", "howto", "unanswerable")
 REQUIRED_KEYS = ("id", "question", "type", "expected_sections", "must_contain")
-OPTIONAL_KEYS = ("answer",)
+OPTIONAL_KEYS = ("answer", "split", "style", "document", "rewritten")
+# Every labelled set is split: weights and thresholds are fitted on ``tune``; CI gates on ``holdout``.
+SPLITS = ("tune", "holdout")
 
 Severity = Literal["error", "warning"]
 
@@ -44,6 +46,9 @@ class TestCase:
     must_contain: list[str]
     answer: str = ""
     line: int = 0  # where the case sits in its file (1-based), 0 when built in code
+    split: str = ""  # "tune" or "holdout"; empty in a set that is not split
+    style: list[str] = field(default_factory=list)  # how it is asked: paraphrase, colloquial, multi-part…
+    document: str = ""  # the file the question is about, in sets over several documents
 
     @property
     def answerable(self) -> bool:
@@ -106,6 +111,9 @@ def _parse_row(row: Any, line: int, seen: dict[str, int]) -> tuple[TestCase | No
     needles = _string_list(row, "must_contain", line, problems) if "must_contain" in row else None
     if "answer" in row and not isinstance(row["answer"], str):
         problems.append(SetProblem(line, "answer must be a string"))
+    if "split" in row and row["split"] not in SPLITS:
+        problems.append(SetProblem(line, f"split must be one of {', '.join(SPLITS)}, got {json.dumps(row['split'])}"))
+    style = _string_list(row, "style", line, problems) if "style" in row else []
     if kind in QUESTION_TYPES and sections is not None and needles is not None:
         if kind == "unanswerable" and (sections or needles):
             problems.append(
@@ -127,6 +135,9 @@ def _parse_row(row: Any, line: int, seen: dict[str, int]) -> tuple[TestCase | No
         must_contain=list(needles or []),
         answer=str(row.get("answer", "")),
         line=line,
+        split=str(row.get("split", "")),
+        style=list(style or []),
+        document=str(row.get("document", "")),
     )
     return case, problems
 
@@ -171,6 +182,18 @@ def load_test_set(path: Path) -> list[TestCase]:
             + "\n".join(shown) + more
         )
     return cases
+
+
+def select_split(cases: list[TestCase], split: str | None) -> list[TestCase]:
+    """The cases of one split (all cases when ``split`` is None); TestSetError when none has it."""
+    if split is None:
+        return cases
+    if split not in SPLITS:
+        raise TestSetError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
+    chosen = [case for case in cases if case.split == split]
+    if not chosen:
+        raise TestSetError(f"no question of this set is in the {split!r} split")
+    return chosen
 
 
 def question_problems(cases: Iterable[TestCase], settings: Settings) -> list[SetProblem]:

@@ -84,6 +84,7 @@ def build_report(
     retriever: str | None = None,
     fail_under: dict[str, float] | None = None,
     fail_over: dict[str, float] | None = None,
+    split: str | None = None,
 ) -> dict[str, Any]:
     """The report.json object of a run (see eval/README.md for its fields)."""
     fail_under, fail_over = fail_under or {}, fail_over or {}
@@ -108,6 +109,7 @@ def build_report(
         "run": {
             "k": summary.k,
             "retriever": retriever or settings.retrieval.retriever,
+            "split": split,
             "settings": recorded_settings(settings),
         },
         "provenance": provenance(manifest, index_path),
