@@ -176,6 +176,7 @@ class Turn(BaseModel):
     question: str
     requested_filters: dict[str, str]
     context: str | None  # the earlier question a follow-up was read with
+    read_as: str | None = None  # the standalone question a follow-up was asked as; None: as typed or with context
     answer_id: int
     answer: Answer
     latency_ms: float

@@ -143,3 +143,83 @@ def write_small_corpus(folder: Path) -> Path:
     (folder / "catalog.toml").write_text(SMALL_CATALOG, encoding="utf-8")
     write_pdf(folder / "energy-manual.pdf", MANUAL_PAGES, title="SCORE Energy Manual")
     return folder
+
+
+# A field report laid out as a publisher would: headings differ from body text only by size and weight,
+# a running header and "Page N of M" footer on every page. Blocks: ("h1" | "h2" | "bold" | "p", text).
+REPORT_HEADER = "SCORE Field Report 2030 - internal draft"
+REPORT_PAGES: list[list[tuple[str, str]]] = [
+    [
+        ("h1", "Highlights and Success Stories"),
+        ("h2", "Ghana"),
+        ("p", "Priority went to waste management and recycling businesses in Kumasi and Accra."),
+        ("bold", "Recycling enterprises first"),
+        ("p", "One hundred and twenty SMEs completed the Workplace Cooperation module in 2030."),
+    ],
+    [
+        (
+            "h2",
+            "Peru: a lead buyer in the textile supply chain pays for the training of all its small suppliers",
+        ),
+        (
+            "p",
+            "A lead buyer financed the whole intervention for 30 of its small suppliers, with a focus on the "
+            "Quality Management module and on the suppliers' own improvement teams.",
+        ),
+        (
+            "p",
+            "Sawdust sales brought USD 4,100 of extra income to one furniture workshop, which now sorts its "
+            "offcuts by size and sells them to a briquette maker in the same district.",
+        ),
+    ],
+    [
+        ("h1", "Lessons Learned"),
+        ("p", "Owners are convinced by results from other enterprises in their own sector."),
+        ("bold", "Keep the groups small"),
+        ("p", "Trainers found that groups of five enterprises kept every owner involved."),
+    ],
+    [
+        ("h2", "Myanmar"),
+        ("p", "After donor funding ended, 25 enterprises fully covered the training cost themselves."),
+        ("p", "A free online orientation session attracted new clients to the trainers."),
+    ],
+]
+
+
+def write_report_pdf(path: Path, pages: list[list[tuple[str, str]]], header: str = REPORT_HEADER) -> Path:
+    """A real PDF with typographic headings (18pt and 14pt bold, 11pt bold), body text in 11pt,
+    a running header and a page-number footer on every page."""
+
+    class Report(FPDF):
+        def header(self) -> None:
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 6, header, new_x="LMARGIN", new_y="NEXT")
+            self.ln(4)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="C")
+
+    styles = {"h1": ("B", 18, 10), "h2": ("B", 14, 8), "bold": ("B", 11, 6), "p": ("", 11, 6)}
+    pdf = Report()
+    for blocks in pages:
+        pdf.add_page()
+        for kind, text in blocks:
+            style, size, height = styles[kind]
+            pdf.set_font("Helvetica", style, size)
+            pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3 if kind == "p" else 2)
+    pdf.output(str(path))
+    return path
+
+
+def write_plain_pdf(path: Path, lines: list[str]) -> Path:
+    """A real PDF set in one font, size and weight: its typography tells no heading from body text."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Courier", size=11)
+    for line in lines:
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path

@@ -8,10 +8,13 @@ from assistant.search.filters import QuestionError
 
 
 def _assert_grounded(answer):
-    """Every non-heading line is a quote with [n]; every quote is verbatim in its cited passage."""
+    """Every line but headings, the stories' opening line and "not found" lines is a quote with [n];
+    every quote is verbatim in its cited passage."""
     numbers = {c.n for c in answer.citations}
     for line in answer.text.splitlines():
         if not line.strip() or (line.startswith("**") and line.endswith("**")):
+            continue
+        if re.match(r"Stories from \d+ countr(y|ies): ", line) or line.startswith("Not found in the documents: "):
             continue
         cited = {int(n) for n in re.findall(r"\[(\d+)\]", line)}
         assert cited, f"uncited line: {line}"

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 # Bottom to top. A module may import from its own layer or the layers below, never above.
 # ``ingest`` sits above ``search`` because the build it orchestrates writes the search index.
 LAYERS: dict[str, int] = {
-    "models": 0, "config": 0, "templating": 0, "__init__": 0,
+    "models": 0, "config": 0, "templating": 0, "fitted": 0, "__init__": 0,
     "text": 1,
     "search": 2,
     "ingest": 3,

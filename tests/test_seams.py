@@ -18,7 +18,8 @@ from assistant.models import Answer, Citation, CuratedInfo, User
 from assistant.qa.presenters import answer_dict, citation_dict
 from assistant.qa.service import Assistant
 from assistant.search.filters import FILTER_KEYS, QuestionError, facets
-from assistant.search.retrieval import RANKERS, RetrievalResult
+from assistant.search.rankers import RANKERS
+from assistant.search.retrieval import RetrievalResult
 from assistant.web.app import create_app
 from assistant.web.deps import UserDep, current_user
 from assistant.web.schemas import AskForm, FilterSpec

@@ -10,6 +10,7 @@ import typer
 
 from assistant.cli.db import db_app
 from assistant.cli.eval import eval_app
+from assistant.cli.fit import fit
 from assistant.cli.ingest import ingest
 from assistant.cli.query import ask, chat, info, search
 from assistant.cli.serve import serve
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 for command in (ingest, ask, search, info, chat, serve):
     app.command()(command)
+eval_app.command("fit")(fit)
 app.add_typer(eval_app, name="eval")
 app.add_typer(db_app, name="db")
 

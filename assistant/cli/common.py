@@ -60,7 +60,7 @@ def load_assistant(settings: Settings) -> Assistant:
 
 def check_retriever(name: str | None) -> None:
     """Exit 2 naming the valid retrievers when ``name`` is not one (None means the default)."""
-    from assistant.search.retrieval import check_retriever as known
+    from assistant.search.rankers import check_retriever as known
 
     if name is not None:
         try:

@@ -91,7 +91,9 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
 
 @eval_app.command("run")
 def run(
-    test_set: Annotated[Path, typer.Argument(help="JSON Lines test set (see eval/README.md)")],
+    test_set: Annotated[
+        Path, typer.Argument(help="JSON Lines test set (eval/README.md), or a conversation set whose rows have turns")
+    ],
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Passages per question")] = 5,
     retriever: RetrieverOpt = None,
     split: Annotated[str | None, typer.Option("--split", help="Only this split: tune | holdout")] = None,
@@ -106,7 +108,13 @@ def run(
     fail_over: FailOverOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run a test set through the assistant; write report.json and report.html; print the metrics."""
+    """Run a test set through the assistant; write report.json and report.html; print the metrics.
+
+    A set whose rows have ``turns`` (eval/testsets/followups.README.md) is run as conversations: each
+    follow-up is read and answered as the chat does, scored like a single question, and the metrics
+    gain ``read_as_agreement`` (share of follow-ups rewritten into exactly the labelled ``read_as``).
+    """
+    from assistant.evaluation import followups
     from assistant.evaluation.metrics import evaluate_test_set
     from assistant.evaluation.reports.build import build_report
     from assistant.evaluation.reports.files import default_report_dir, write_report
@@ -114,8 +122,10 @@ def run(
 
     check_retriever(retriever)
     floors, ceilings = _thresholds(fail_under, fail_over, k)
+    conversations = followups.is_conversation_set(test_set)
     try:
-        cases = select_split(load_test_set(test_set), split)
+        load = followups.load_conversation_set if conversations else load_test_set
+        cases = select_split(load(test_set), split)
     except TestSetError as exc:
         fail(str(exc))
     settings = _settings(index, model)
@@ -124,7 +134,8 @@ def run(
         fail("\n".join(p.describe(test_set) for p in refused))
     assistant = make_assistant(settings)
     effective = retriever or settings.retrieval.retriever
-    summary = evaluate_test_set(
+    evaluate = followups.evaluate_conversations if conversations else evaluate_test_set
+    summary = evaluate(
         assistant, cases, k, retriever,
         progress=lambda items: tqdm(items, desc=f"Questions ({effective})", file=sys.stderr, disable=as_json),
     )
@@ -134,6 +145,8 @@ def run(
         index_path=assistant.index.path, settings=settings, retriever=effective,
         fail_under=floors, fail_over=ceilings, split=split,
     )
+    if conversations:
+        report = followups.annotate_report(report, cases)
     try:
         html = write_report(report, out)
     except OSError as exc:

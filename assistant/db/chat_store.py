@@ -51,6 +51,7 @@ def _turn(question: QuestionRow) -> Turn:
         latency_ms=row.latency_ms,
         asked_at=question.asked_at,
         feedback=[_feedback(f) for f in row.feedback],
+        read_as=question.read_as,
     )
 
 
@@ -113,8 +114,13 @@ class ChatStore:
         context: str | None,
         answer: Answer,
         latency_ms: float,
+        read_as: str | None = None,
     ) -> Turn:
-        """Store a question and its answer, in a new conversation when ``conversation_id`` is None."""
+        """Store a question and its answer, in a new conversation when ``conversation_id`` is None.
+
+        ``context`` is the earlier question a follow-up was read with; ``read_as`` the standalone
+        question it was asked as, when it was rewritten.
+        """
         with self.database.unit_of_work() as session:
             if conversation_id is None:
                 conversation = ConversationRow(id=uuid4().hex)
@@ -131,6 +137,7 @@ class ChatStore:
                 text=answer.question,
                 filters=requested_filters,
                 context=context,
+                read_as=read_as,
             )
             question.answer = AnswerRow(
                 text=answer.text,

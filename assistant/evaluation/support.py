@@ -34,7 +34,12 @@ def in_section(chunk: Chunk, section: str) -> bool:
 
 
 def supports(chunk: Chunk, case: TestCase) -> bool:
-    """A passage supports a question when it holds a must_contain string or sits in an expected section."""
-    if any(contains(chunk.text, needle) for needle in case.must_contain):
-        return True
+    """A passage supports a question when it holds one of its must_contain strings; only a question
+    that lists no strings falls back to its sections (the passage sits in an expected section).
+
+    Sitting in the right section is not enough when the question names the facts it needs: that
+    lenient rule read citation precision 0.88 on the dev set where this one reads 0.69.
+    """
+    if case.must_contain:
+        return any(contains(chunk.text, needle) for needle in case.must_contain)
     return any(in_section(chunk, section) for section in case.expected_sections)

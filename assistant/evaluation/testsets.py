@@ -8,7 +8,7 @@ indexed corpus does not hold. It neither runs questions nor prints.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +25,8 @@ OPTIONAL_KEYS = ("answer", "split", "style", "document", "rewritten")
 SPLITS = ("tune", "holdout")
 
 Severity = Literal["error", "warning"]
+# Reads one JSON row (its line, the ids seen so far) into a case, or None, with the problems found.
+RowParser = Callable[[Any, int, dict[str, int]], tuple[Any, list["SetProblem"]]]
 
 
 class TestSetError(ValueError):
@@ -82,7 +84,7 @@ def _string_list(row: dict[str, Any], key: str, line: int, problems: list[SetPro
     return value
 
 
-def _parse_row(row: Any, line: int, seen: dict[str, int]) -> tuple[TestCase | None, list[SetProblem]]:
+def parse_row(row: Any, line: int, seen: dict[str, int]) -> tuple[TestCase | None, list[SetProblem]]:
     if not isinstance(row, dict):
         return None, [SetProblem(line, f"each line must be a JSON object, got {type(row).__name__}")]
     problems: list[SetProblem] = []
@@ -142,15 +144,15 @@ def _parse_row(row: Any, line: int, seen: dict[str, int]) -> tuple[TestCase | No
     return case, problems
 
 
-def parse_test_set(path: Path) -> tuple[list[TestCase], list[SetProblem]]:
-    """Every well-formed case of a JSON Lines test set, and every problem found (not only the first)."""
+def parse_rows(path: Path, parse_row: RowParser) -> tuple[list[Any], list[SetProblem]]:
+    """Every well-formed row of a JSON Lines set as ``parse_row`` reads it, and every problem found."""
     if not path.is_file():
         return [], [SetProblem(None, "no such file")]
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return [], [SetProblem(None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    cases: list[TestCase] = []
+    cases: list[Any] = []
     problems: list[SetProblem] = []
     seen: dict[str, int] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -161,7 +163,7 @@ def parse_test_set(path: Path) -> tuple[list[TestCase], list[SetProblem]]:
         except json.JSONDecodeError as exc:
             problems.append(SetProblem(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
             continue
-        case, found = _parse_row(row, number, seen)
+        case, found = parse_row(row, number, seen)
         problems.extend(found)
         if case is not None:
             cases.append(case)
@@ -170,9 +172,13 @@ def parse_test_set(path: Path) -> tuple[list[TestCase], list[SetProblem]]:
     return cases, problems
 
 
-def load_test_set(path: Path) -> list[TestCase]:
-    """The cases of a test set; TestSetError naming each bad line when any line is malformed."""
-    cases, problems = parse_test_set(path)
+def parse_test_set(path: Path) -> tuple[list[TestCase], list[SetProblem]]:
+    """Every well-formed case of a JSON Lines test set, and every problem found (not only the first)."""
+    return parse_rows(path, parse_row)
+
+
+def refuse_errors(path: Path, problems: list[SetProblem]) -> None:
+    """TestSetError naming the first bad lines when any problem is an error."""
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         shown = [p.describe(path) for p in errors[:5]]
@@ -181,6 +187,12 @@ def load_test_set(path: Path) -> list[TestCase]:
             f"{path}: {len(errors)} problem(s); run `score-assistant eval lint {path}` for all of them\n"
             + "\n".join(shown) + more
         )
+
+
+def load_test_set(path: Path) -> list[TestCase]:
+    """The cases of a test set; TestSetError naming each bad line when any line is malformed."""
+    cases, problems = parse_test_set(path)
+    refuse_errors(path, problems)
     return cases
 
 

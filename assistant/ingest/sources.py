@@ -1,8 +1,9 @@
 """Loading source files (Markdown, plain text, PDF) into Documents, with catalog metadata.
 
-Owns: reading bytes, decoding, PDF text extraction per page, recognising heading lines, and the
-metadata of each file (from ``catalog.toml`` beside it, or derived from the file). Every problem a
-file can have is raised as a ``SourceError`` naming the file and the reason; nothing is printed.
+Owns: reading bytes, decoding, recognising heading lines in Markdown and plain text, and the
+metadata of each file (from ``catalog.toml`` beside it, or derived from the file). PDFs are read by
+``ingest.pdf`` (headings from typography); their problems come back here as ``SourceError``. Every
+problem a file can have is raised as a ``SourceError`` naming the file and the reason; nothing is printed.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
-
+from assistant.ingest.pdf import PdfProblem, read_pdf
 from assistant.models import Document, DocumentMeta, Line
 
 SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
@@ -123,36 +122,23 @@ def _markdown_lines(text: str) -> list[Line]:
     return lines
 
 
-def _plain_lines(text: str, page: int | None = None) -> list[Line]:
+def _plain_lines(text: str) -> list[Line]:
     return [
-        Line(text=raw.rstrip(), line_no=number, page=page, heading_level=looks_like_heading(raw))
+        Line(text=raw.rstrip(), line_no=number, heading_level=looks_like_heading(raw))
         for number, raw in enumerate(text.splitlines(), start=1)
     ]
 
 
-def _pdf_pages(path: Path) -> tuple[list[str], str | None]:
+def _pdf_lines(path: Path) -> tuple[list[Line], str | None, int]:
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            try:
-                unlocked = reader.decrypt("")
-            except (PyPdfError, NotImplementedError) as exc:
-                raise SourceError(path, f"PDF is encrypted and cannot be opened ({exc})") from exc
-            if not unlocked:
-                raise SourceError(path, "PDF is encrypted (password protected); save an unprotected copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = None
-        if reader.metadata and reader.metadata.title:
-            title = str(reader.metadata.title).strip() or None
-    except SourceError:
-        raise
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise SourceError(path, f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
-    if not pages:
-        raise SourceError(path, "PDF has no pages")
-    if not any(p.strip() for p in pages):
-        raise SourceError(path, "PDF has no text layer (a scan?); run OCR on it first")
-    return pages, title
+        pdf = read_pdf(path)
+    except PdfProblem as exc:
+        raise SourceError(path, exc.reason) from exc
+    if pdf.typographic:
+        return pdf.lines, pdf.title, pdf.page_count
+    # No size or weight tells headings apart in this PDF: guess them from the words, as for plain text.
+    guessed = [line.model_copy(update={"heading_level": looks_like_heading(line.text)}) for line in pdf.lines]
+    return guessed, pdf.title, pdf.page_count
 
 
 def _derive_title(path: Path, lines: list[Line], pdf_title: str | None) -> str:
@@ -204,9 +190,7 @@ def load_document(path: Path, catalog: dict[str, dict] | None = None) -> Documen
     pdf_title = None
     page_count = None
     if kind == "pdf":
-        pages, pdf_title = _pdf_pages(path)
-        page_count = len(pages)
-        lines = [line for number, text in enumerate(pages, start=1) for line in _plain_lines(text, page=number)]
+        lines, pdf_title, page_count = _pdf_lines(path)
     else:
         text = _decode(path, path.read_bytes())
         if not text.strip():

@@ -15,6 +15,7 @@ from typing import Protocol
 from assistant.config import Settings
 from assistant.models import Answer
 from assistant.qa.extractive import ExtractiveAnswerer
+from assistant.search.embedding import Embedder
 from assistant.search.index import LoadedIndex
 from assistant.search.retrieval import RetrievalResult
 
@@ -28,16 +29,20 @@ class AnswerSource(Protocol):
 
 
 # The sources that can close the chain (they always answer), by name.
-ANSWERERS: dict[str, Callable[[LoadedIndex, Settings], AnswerSource]] = {"extractive": ExtractiveAnswerer}
+ANSWERERS: dict[str, Callable[[LoadedIndex, Settings, Embedder], AnswerSource]] = {"extractive": ExtractiveAnswerer}
 
 
 def make_answer_chain(
-    index: LoadedIndex, settings: Settings, first: Sequence[AnswerSource] = (), answerer: str = "extractive"
+    index: LoadedIndex,
+    settings: Settings,
+    embedder: Embedder,
+    first: Sequence[AnswerSource] = (),
+    answerer: str = "extractive",
 ) -> list[AnswerSource]:
     """The sources in the order they are tried: ``first`` (e.g. curated), then the named answerer."""
     if answerer not in ANSWERERS:
         raise ValueError(f"unknown answerer '{answerer}'; available: {', '.join(ANSWERERS)}")
-    return [*first, ANSWERERS[answerer](index, settings)]
+    return [*first, ANSWERERS[answerer](index, settings, embedder)]
 
 
 def answer_with(chain: Sequence[AnswerSource], result: RetrievalResult) -> Answer:

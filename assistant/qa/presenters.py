@@ -64,8 +64,8 @@ def turn_dict(turn: Turn) -> dict[str, Any]:
     place = turn.model_dump(include={"conversation_id", "question_id", "answer_id", "position"})
     feedback = [feedback_dict(f) for f in turn.feedback]
     latency = round(turn.latency_ms, 2)
-    return {**answer_dict(turn.answer), **place, "follow_up_of": turn.context, "latency_ms": latency,
-            "feedback": feedback}
+    return {**answer_dict(turn.answer), **place, "follow_up_of": turn.context, "read_as": turn.read_as,
+            "latency_ms": latency, "feedback": feedback}
 
 
 def answer_text(answer: Answer) -> str:

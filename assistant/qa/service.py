@@ -31,7 +31,7 @@ class Assistant:
         self.embedder = embedder or Embedder(settings)
         self.index = index or load_index(settings, self.embedder.dimension)
         self.searcher = Searcher(self.index, self.embedder, settings)
-        self.chain = make_answer_chain(self.index, settings, first)
+        self.chain = make_answer_chain(self.index, settings, self.embedder, first)
 
     def filters(self, **raw: str | None) -> Filters:
         return validate_filters(self.index, **raw)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -24,6 +26,7 @@ from assistant.config import Settings
 from assistant.models import Chunk, Document, DocumentMeta, Sentence
 from assistant.search.embedding import Embedder, EmbeddingCache, ProgressFactory, embed_with_cache
 from assistant.search.lexical import LexicalIndex
+from assistant.search.terms import SentenceTerms
 from assistant.text.sentences import sentences_of
 
 FORMAT_VERSION = 1
@@ -222,10 +225,30 @@ class LoadedIndex:
     chunk_rows: dict[str, int] = field(default_factory=dict)
     sentence_rows: dict[str, list[int]] = field(default_factory=dict)
 
+    sentence_chunk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
     def __post_init__(self) -> None:
         self.chunk_rows = {c.chunk_id: row for row, c in enumerate(self.chunks)}
         for row, sentence in enumerate(self.sentences):
             self.sentence_rows.setdefault(sentence.chunk_id, []).append(row)
+        # The chunk row of every sentence, for per-chunk maxima of sentence scores.
+        self.sentence_chunk = np.array([self.chunk_rows[s.chunk_id] for s in self.sentences], dtype=np.int64)
+
+    @cached_property
+    def terms(self) -> SentenceTerms:
+        """The stemmed terms of every sentence (built on first use)."""
+        return SentenceTerms([s.text for s in self.sentences])
+
+    @cached_property
+    def words(self) -> set[str]:
+        """Every word (lower case) the indexed texts use, to tell a misspelling from a word of the documents."""
+        return {word.lower() for chunk in self.chunks for word in re.findall(r"[^\W\d_]+", chunk.text)}
+
+    def best_per_chunk(self, sentence_scores: np.ndarray, floor: float = -1.0) -> np.ndarray:
+        """The highest score of any sentence of each chunk (``floor`` for a chunk without sentences)."""
+        best = np.full(len(self.chunks), floor, dtype=np.float64)
+        np.maximum.at(best, self.sentence_chunk, sentence_scores)
+        return best
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         row = self.chunk_rows.get(chunk_id)

@@ -1,8 +1,9 @@
-"""Retrieval: dense, BM25 and hybrid rankers over the loaded index, with filters and diversity.
+"""Retrieval: a question to ranked passages over the loaded index, with filters and diversity.
 
-Owns reading a question for the countries and regions it names, score fusion (weighted mix of
-normalised scores, or reciprocal rank fusion), the boost for named countries, and the per-country
-cap that lets cross-country questions see several countries. It does not compose answers.
+Owns reading a question for the countries and regions it names, the signals every ranker may use
+(sentence similarities, named places), the fixed boost for named places when a ranker does not weigh
+them itself, filters, and the per-country cap that lets cross-country questions see several
+countries. Scoring is ``rankers``'; it does not compose answers.
 """
 
 from __future__ import annotations
@@ -10,18 +11,17 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
-from assistant.config import RETRIEVERS, Settings
+from assistant.config import Settings
 from assistant.models import Passage
 from assistant.search.embedding import Embedder
-from assistant.search.filters import Filters, QuestionError
+from assistant.search.filters import Filters
 from assistant.search.index import LoadedIndex
-from assistant.text.geography import countries_in_text, regions_in_text
+from assistant.search.rankers import Ranker, Signals, make_ranker
+from assistant.text.geography import countries_in_text, misspelled_countries, regions_in_text
 from assistant.text.intents import asks_across_countries
 
 
@@ -37,6 +37,7 @@ class QueryAnalysis:
 
 def analyse_question(question: str, index: LoadedIndex) -> QueryAnalysis:
     named = countries_in_text(question)
+    named += [c for c in misspelled_countries(question, index.words) if c not in named]
     present = {c.country for c in index.chunks if c.country}
     indexed = [c for c in named if c in present]
     return QueryAnalysis(
@@ -45,108 +46,6 @@ def analyse_question(question: str, index: LoadedIndex) -> QueryAnalysis:
         regions=regions_in_text(question),
         cross_country=asks_across_countries(question) or len(indexed) > 1,
     )
-
-
-@dataclass
-class Scores:
-    """Scores of every chunk: the ranking score and, when known, its dense and lexical parts."""
-
-    total: np.ndarray
-    dense: np.ndarray | None = None
-    lexical: np.ndarray | None = None
-
-
-class Ranker(Protocol):
-    """Scores every chunk for a question; higher is better."""
-
-    name: str
-
-    def scores(self, question: str, query_vector: np.ndarray) -> Scores: ...
-
-
-@dataclass
-class DenseRanker:
-    index: LoadedIndex
-    name: str = "dense"
-
-    def scores(self, question: str, query_vector: np.ndarray) -> Scores:
-        return Scores(total=self.similarities(query_vector))
-
-    def similarities(self, query_vector: np.ndarray) -> np.ndarray:
-        total = self.index.dense.ntotal
-        found, rows = self.index.dense.search(query_vector[None, :], total)
-        result = np.full(total, -1.0, dtype=np.float32)
-        valid = rows[0] >= 0
-        result[rows[0][valid]] = found[0][valid]
-        return result
-
-
-@dataclass
-class LexicalRanker:
-    index: LoadedIndex
-    name: str = "bm25"
-
-    def scores(self, question: str, query_vector: np.ndarray) -> Scores:
-        return Scores(total=self.index.lexical.scores(question))
-
-
-def _minmax(values: np.ndarray) -> np.ndarray:
-    low, high = float(values.min()), float(values.max())
-    if math.isclose(high, low):
-        return np.zeros_like(values)
-    return (values - low) / (high - low)
-
-
-def _ranks(values: np.ndarray) -> np.ndarray:
-    order = np.argsort(-values, kind="stable")
-    ranks = np.empty(len(values), dtype=np.float32)
-    ranks[order] = np.arange(1, len(values) + 1)
-    return ranks
-
-
-@dataclass
-class HybridRanker:
-    """Dense + BM25 fused by a weighted mix of min-max normalised scores, or by RRF."""
-
-    dense: DenseRanker
-    lexical: LexicalRanker
-    fusion: str = "weighted"
-    dense_weight: float = 0.6
-    rrf_k: int = 60
-    name: str = "hybrid"
-
-    def scores(self, question: str, query_vector: np.ndarray) -> Scores:
-        dense = self.dense.similarities(query_vector)
-        lexical = self.lexical.index.lexical.scores(question)
-        if self.fusion == "rrf":
-            total = 1.0 / (self.rrf_k + _ranks(dense)) + 1.0 / (self.rrf_k + _ranks(lexical))
-        else:
-            total = self.dense_weight * _minmax(dense) + (1.0 - self.dense_weight) * _minmax(lexical)
-        return Scores(total=total, dense=dense, lexical=lexical)
-
-
-def _hybrid(index: LoadedIndex, settings: Settings) -> Ranker:
-    fusion = settings.retrieval
-    return HybridRanker(DenseRanker(index), LexicalRanker(index), fusion.fusion, fusion.dense_weight, fusion.rrf_k)
-
-
-# The rankers by the names settings, the CLI and the evaluator use (config.RETRIEVERS lists the same names).
-RANKERS: dict[str, Callable[[LoadedIndex, Settings], Ranker]] = {
-    "hybrid": _hybrid,
-    "dense": lambda index, _settings: DenseRanker(index),
-    "bm25": lambda index, _settings: LexicalRanker(index),
-}
-
-
-def check_retriever(name: str) -> str:
-    """The name when it is a known retriever; QuestionError listing the valid ones otherwise."""
-    if name not in RANKERS:
-        raise QuestionError(f"unknown retriever '{name}'; choose one of: {', '.join(RETRIEVERS)}")
-    return name
-
-
-def make_ranker(name: str, index: LoadedIndex, settings: Settings) -> Ranker:
-    return RANKERS[check_retriever(name)](index, settings)
 
 
 @dataclass(frozen=True)
@@ -164,6 +63,8 @@ class Query:
 class RetrievalResult:
     question: str
     query_vector: np.ndarray
+    sentence_similarities: np.ndarray  # of every sentence of the index, in index order
+    sentence_overlap: np.ndarray  # share of the question's terms (places aside) each sentence holds
     passages: list[Passage]
     analysis: QueryAnalysis
     filters: Filters
@@ -211,10 +112,21 @@ class Searcher:
             self._rankers[name] = make_ranker(name, self.index, self.settings)
         return self._rankers[name]
 
-    def _boost(self, scores: np.ndarray, hits: list[bool]) -> np.ndarray:
-        """Scores raised by the country boost (a share of the score range) where ``hits`` is true."""
-        bonus = np.array(hits, dtype=np.float64)
-        return scores + self.settings.retrieval.country_boost * bonus * (float(scores.max() - scores.min()) or 1.0)
+    def places(self, analysis: QueryAnalysis, filters: Filters) -> np.ndarray:
+        """1.0 for chunks about the countries the question names (else its regions), unless a filter chooses."""
+        if analysis.indexed_countries and filters.country is None:
+            named = set(analysis.indexed_countries)
+            return np.array([c.country in named for c in self.index.chunks], dtype=np.float64)
+        if analysis.regions and filters.region is None and not analysis.indexed_countries:
+            wanted = set(analysis.regions)
+            return np.array([c.region in wanted for c in self.index.chunks], dtype=np.float64)
+        return np.zeros(len(self.index.chunks), dtype=np.float64)
+
+    def signals(self, question: str, vector: np.ndarray, analysis: QueryAnalysis, filters: Filters) -> Signals:
+        """Sentence similarities, sentence term overlaps (places aside) and named places, for every ranker."""
+        terms = self.index.terms
+        overlap = terms.overlap(terms.weights(question, [*analysis.named_countries, *analysis.regions]))
+        return Signals(self.index.sentence_vectors @ vector, overlap, self.places(analysis, filters))
 
     def retrieve(self, request: Query) -> RetrievalResult:
         """Top-k passages. The request's ``context`` (an earlier question) widens a terse follow-up."""
@@ -226,14 +138,16 @@ class Searcher:
         vector = self.embedder.encode_query(query)
         embedded = time.perf_counter()
         analysis = analyse_question(question, self.index)
-        ranked = ranker.scores(query, vector)
+        signals = self.signals(question, vector, analysis, filters)
+        ranked = ranker.scores(query, vector, signals)
         scores = ranked.total.astype(np.float64)
-        if analysis.indexed_countries and filters.country is None:
-            named = set(analysis.indexed_countries)
-            scores = self._boost(scores, [c.country in named for c in self.index.chunks])
-        if analysis.regions and filters.region is None and not analysis.indexed_countries:
-            wanted = set(analysis.regions)
-            scores = self._boost(scores, [c.region in wanted for c in self.index.chunks])
+        spread = float(scores.max() - scores.min()) or 1.0
+        if len(analysis.indexed_countries) == 1 and filters.country is None:
+            # A question about one country is answered from that country first, in the ranker's order.
+            scores = scores + (spread + 1.0) * signals.place
+        elif not ranked.place_included and signals.place.any():
+            # A fixed boost, a share of the score range, for rankers that did not weigh the places.
+            scores = scores + self.settings.retrieval.country_boost * signals.place * spread
         allowed = np.array([filters.allows(c) for c in self.index.chunks])
         order = [row for row in np.argsort(-scores, kind="stable") if allowed[row]]
         cap = None
@@ -259,6 +173,8 @@ class Searcher:
         return RetrievalResult(
             question=question,
             query_vector=vector,
+            sentence_similarities=signals.sentence_similarities,
+            sentence_overlap=signals.sentence_overlap,
             passages=passages,
             analysis=analysis,
             filters=filters,

@@ -19,6 +19,17 @@ _MONEY_QUESTION = re.compile(
     r"\b(?:budget|price|prices|fee|fees|charge|charges)\b",
     re.IGNORECASE,
 )
+# An amount of money asked for in other words: an amount question that is about money.
+_AMOUNT_ASK = re.compile(
+    r"\b(how much|what amount|how expensive|what (?:was|is|were|are) the (?:cost|costs|budget|price|fee|fees)|"
+    r"what did .{0,60}\b(?:pay|charge|spend|cost|invest))\b",
+    re.IGNORECASE,
+)
+_MONEY_WORD = re.compile(
+    r"\b(money|cost|costs|pay|paid|payment|fee|fees|price|prices|budget|spend|spent|invest|invested|investment|"
+    r"funding|charge|charged|afford|expensive)\b",
+    re.IGNORECASE,
+)
 _MODULE_QUESTION = re.compile(r"\bmodules?\b", re.IGNORECASE)
 _CROSS_COUNTRY = re.compile(
     r"\b(countries|other countries|which (?:countries|governments|national|donors|projects)|"
@@ -48,8 +59,10 @@ def mentions_money(text: str) -> bool:
 
 
 def asks_for_money(question: str) -> bool:
-    """Whether a question asks for an amount of money (how much … paid, budget, fees…)."""
-    return bool(_MONEY_QUESTION.search(question))
+    """Whether a question asks for an amount of money (how much … paid, budget, fees, what did … pay)."""
+    return bool(_MONEY_QUESTION.search(question)) or bool(
+        _AMOUNT_ASK.search(question) and _MONEY_WORD.search(question)
+    )
 
 
 def asks_about_modules(question: str) -> bool:
@@ -60,3 +73,18 @@ def asks_about_modules(question: str) -> bool:
 def asks_across_countries(question: str) -> bool:
     """Whether a question asks for examples from several countries ('other countries', 'where did…')."""
     return bool(_CROSS_COUNTRY.search(question))
+
+
+_PART_BREAK = re.compile(
+    r"\?\s+|;\s*|,?\s+(?:and|but|also|plus)\s+(?=(?:what|which|who|whom|when|where|why|how|did|does|do|is|are|was|"
+    r"were|has|have|can)\b)|,\s+(?=(?:what|which|who|whom|when|where|why|how)\b)",
+    re.IGNORECASE,
+)
+_MIN_PART_WORDS = 3
+
+
+def question_parts(question: str) -> list[str]:
+    """The parts of a question that asks several things ("how many…, who…, and how…"), or [] for one."""
+    parts = [p.strip(" ,?;") for p in _PART_BREAK.split(question) if p and p.strip(" ,?;")]
+    parts = [p for p in parts if len(p.split()) >= _MIN_PART_WORDS]
+    return parts if len(parts) > 1 else []

@@ -1,56 +1,37 @@
 """A chat turn: reading a question in its conversation, asking the assistant, and storing the turn.
 
-Owns when a question counts as a follow-up and which earlier question it is read with, and the one
-path every chat question takes (HTML chat and JSON API alike): validate filters, build the context,
-ask, time, store. It renders nothing and knows nothing of HTTP.
+Owns the one path every chat question takes (HTML chat and JSON API alike): validate filters, read
+the question in its conversation, ask, time, store. It renders nothing and knows nothing of HTTP;
+how a follow-up is read is ``assistant.qa.followups``.
 
 Follow-up rule: a short or elliptic question ("and in Asia?", "what about Peru?", "how did they pay
-for it?") is asked with the conversation's latest *standalone* question as context. Chaining on the
-topic rather than on the previous turn keeps "and in Africa?" after "and in Asia?" about the topic,
-not about Asia. A full question starts a new topic and is asked on its own, so earlier turns cannot
-pull its retrieval off course.
+for it?") is read after the conversation's latest *standalone* question. When it names a place,
+module, group or sector to swap in, it is asked as the rewritten standalone question ("How did
+SCORE trainers in Africa market the training?"), stored as the turn's ``read_as``; otherwise it is
+asked with that earlier question as context. Either way the turn's ``context`` is the earlier
+question it was read with, so it never counts as standalone itself. A full question starts a new
+topic and is asked on its own, so earlier turns cannot pull its retrieval off course.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 
 from assistant.db.chat_store import ChatStore
 from assistant.db.engine import UnknownRecord
 from assistant.models import Passage, Turn
+from assistant.qa.followups import Reading, read_in_conversation
 from assistant.qa.service import Assistant
 from assistant.search.filters import Filters, check_question
 
-# Questions of at most this many words lean on the conversation ("Peru?", "and in Asia?").
-SHORT_QUESTION_WORDS = 4
-# Questions this short with a pronoun ("What did they do in Peru?") do too.
-ANAPHORIC_QUESTION_WORDS = 8
 
-_CONTINUATION = re.compile(
-    r"^\s*(and|but|also|or|plus|then|so|same|what about|how about|what else|anything else|any other)\b",
-    re.IGNORECASE,
-)
-_ANAPHOR = re.compile(r"\b(they|them|their|it|its|this|that|these|those|there|such)\b", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
-
-
-def is_follow_up(question: str) -> bool:
-    """Whether a question only makes sense with the conversation before it."""
-    words = len(_WORD.findall(question))
-    if _CONTINUATION.match(question) or words <= SHORT_QUESTION_WORDS:
-        return True
-    return words <= ANAPHORIC_QUESTION_WORDS and bool(_ANAPHOR.search(question))
-
-
-def follow_up_context(question: str, earlier: list[tuple[str, str | None]]) -> str | None:
+def follow_up_context(question: str, earlier: Sequence[tuple[str, str | None]]) -> str | None:
     """The earlier question a follow-up is read with: the latest one asked on its own (no context)."""
-    if not earlier or not is_follow_up(question):
-        return None
-    return next((text for text, context in reversed(earlier) if context is None), earlier[-1][0])
+    reading = read_in_conversation(question, earlier)
+    return None if reading is None else reading.earlier
 
 
 def _given(filters: Mapping[str, str | None] | None) -> dict[str, str | None]:
@@ -92,14 +73,29 @@ class Chat:
             if not self.store.has_conversation(conversation_id):
                 raise UnknownConversation(f"no conversation with id '{conversation_id}'")
             earlier = self.store.questions(conversation_id)
-        context = follow_up_context(text, earlier)
+        reading = self._reading(text, earlier)
         with self.lock:
-            answer = self.assistant.ask(text, valid, k, context=context)
+            if reading is None:
+                answer = self.assistant.ask(text, valid, k)
+            else:
+                answer = self.assistant.ask(reading.question, valid, k, context=reading.context)
+                answer = answer.model_copy(update={"question": text})  # the turn keeps what was typed
         latency_ms = (time.perf_counter() - start) * 1000  # what the trainer waited, queueing included
+        context, read_as = (None, None) if reading is None else (reading.earlier, reading.read_as)
         try:
-            return self.store.record_turn(conversation_id, valid.active(), context, answer, latency_ms)
+            return self.store.record_turn(
+                conversation_id, valid.active(), context, answer, latency_ms, read_as=read_as
+            )
         except UnknownRecord as exc:  # deleted while the question was answered
             raise UnknownConversation(str(exc)) from exc
+
+    def _reading(self, text: str, earlier: Sequence[tuple[str, str | None]]) -> Reading | None:
+        """How a question is read in its conversation; a rewrite too long to ask falls back to context."""
+        reading = read_in_conversation(text, earlier)
+        if reading is not None and reading.read_as is not None:
+            if len(reading.read_as) > self.assistant.settings.retrieval.max_question_chars:
+                return Reading(reading.follow_up, reading.earlier)
+        return reading
 
     def search(
         self, query: str, filters: Mapping[str, str | None] | None = None, k: int | None = None

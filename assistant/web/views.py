@@ -90,6 +90,7 @@ class TurnView:
     abstain_reason: str | None
     filters: list[tuple[str, str]]
     follow_up_of: str | None
+    read_as: str | None
     citations: list[CitationView]
     closest: list[PassageItem]
     latency_ms: float
@@ -167,6 +168,7 @@ def turn_view(turn: Turn, index: LoadedIndex) -> TurnView:
         abstain_reason=answer.abstain_reason,
         filters=filter_labels(answer.filters, index),
         follow_up_of=turn.context,
+        read_as=turn.read_as,
         citations=citations,
         closest=[passage_item(p, index) for p in answer.passages] if answer.abstained else [],
         latency_ms=turn.latency_ms,

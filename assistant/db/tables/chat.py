@@ -34,6 +34,7 @@ class QuestionRow(Base):
     text: Mapped[str] = mapped_column(Text)
     filters: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     context: Mapped[str | None] = mapped_column(Text)  # the earlier question a follow-up was read with
+    read_as: Mapped[str | None] = mapped_column(Text)  # the standalone question a follow-up was asked as
     asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     conversation: Mapped[ConversationRow] = relationship(back_populates="questions")
     answer: Mapped[AnswerRow | None] = relationship(back_populates="question", cascade="all, delete-orphan")
