@@ -76,22 +76,12 @@ class RetrievalSettings(BaseSettings):
 
 
 class AnswerSettings(BaseSettings):
-    """How evidence sentences are chosen from the passages, and when to abstain."""
+    """How answers are composed. Which sentences are quoted, and when to abstain, is decided by the
+    evidence model fitted on the tune split (``assistant/fitted/evidence.json``), not by settings."""
 
     model_config = _group()
 
-    # Abstain when no evidence sentence is this similar (cosine) to the question. Calibrated on the
-    # dev set: the weakest answerable question's best sentence scores 0.46, off-topic probes
-    # ("capital of France", "football world cup") reach at most 0.30; 0.38 sits between.
-    abstain_threshold: float = Field(0.38, ge=-1.0, le=1.0)
-    evidence_margin: float = Field(0.12, ge=0.0, description="Quote sentences scoring within this of the best one")
-    passage_weight: float = Field(
-        0.2, ge=0.0, description="Weight of the passage's retrieval score when choosing evidence sentences"
-    )
-    lexical_weight: float = Field(
-        0.2, ge=0.0, description="Weight of question-term overlap (IDF) when choosing evidence sentences"
-    )
-    max_answer_sentences: int = Field(6, ge=1)
+    max_answer_sentences: int = Field(6, ge=1, description="Quotes per answer at most")
 
 
 class DatabaseSettings(BaseSettings):

@@ -108,13 +108,13 @@ def test_compare_gives_deltas_and_the_questions_that_changed(tmp_path):
 def test_compare_tells_runs_apart_by_settings_and_model(tmp_path):
     a = make_report(tmp_path, hand_made_results(), "run-a")
     b = make_report(tmp_path, hand_made_results(), "run-b")
-    b["run"]["settings"]["abstain_threshold"] = 0.5
+    b["run"]["settings"]["top_k"] = 7
     b["provenance"]["model"]["name"] = "other-model"
     b["questions"] = [row for row in b["questions"] if row["id"] != "q4"]
     comparison = compare_reports(a, b)
     rows = {row["field"]: row for row in comparison["runs"]}
     assert not rows["model"]["same"] and rows["model"]["b"] == "other-model"
-    assert rows["setting abstain_threshold"]["a"] == "0.38" and rows["setting abstain_threshold"]["b"] == "0.5"
+    assert rows["setting top_k"]["a"] == "5" and rows["setting top_k"]["b"] == "7"
     assert comparison["only_in_a"] == ["q4"] and comparison["better"] == comparison["worse"] == []
 
 

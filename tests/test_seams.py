@@ -30,12 +30,12 @@ PERU = "Who financed the suppliers in Peru?"
 
 def test_settings_groups_read_the_documented_flat_variables(monkeypatch):
     monkeypatch.setenv("SCORE_TOP_K", "7")
-    monkeypatch.setenv("SCORE_ABSTAIN_THRESHOLD", "0.5")
+    monkeypatch.setenv("SCORE_MAX_ANSWER_SENTENCES", "3")
     monkeypatch.setenv("SCORE_CHUNK_SIZE", "700")
     monkeypatch.setenv("SCORE_DATABASE_URL", "sqlite:////tmp/x.sqlite")
     monkeypatch.setenv("SCORE_MAX_BODY_BYTES", "2048")
     settings = Settings()
-    assert settings.retrieval.top_k == 7 and settings.answers.abstain_threshold == 0.5
+    assert settings.retrieval.top_k == 7 and settings.answers.max_answer_sentences == 3
     assert settings.index.chunk_size == 700 and settings.web.max_body_bytes == 2048
     assert settings.database.url == "sqlite:////tmp/x.sqlite"
     recorded = settings.answer_settings()
@@ -45,8 +45,8 @@ def test_settings_groups_read_the_documented_flat_variables(monkeypatch):
 
 def test_replace_changes_one_group_and_keeps_the_rest():
     settings = Settings()
-    changed = settings.replace(answers={"abstain_threshold": 0.9})
-    assert changed.answers.abstain_threshold == 0.9 and settings.answers.abstain_threshold != 0.9
+    changed = settings.replace(answers={"max_answer_sentences": 9})
+    assert changed.answers.max_answer_sentences == 9 and settings.answers.max_answer_sentences != 9
     assert changed.retrieval == settings.retrieval
 
 

@@ -6,7 +6,8 @@ sentence, the share of the question's terms (IDF-weighted, place names aside) it
 retrieval score and rank, the share of the question's terms its whole passage holds and how rare the
 rarest term it lacks is (a question about something the documents never mention), whether its
 passage is about a place the question names, whether it offers
-the kind of fact the question asks for (``text.answer_types``), whether it reads like a heading, its
+the kind of fact the question asks for (``text.answer_types``), whether it states a problem where the
+question asks how to do something, whether it reads like a heading, its
 length, and whether it announces a list. Weights are fitted on the tune split
 (``assistant/fitted/evidence.json``). Headings, captions, credit lines and the document's title line
 are never candidates.
@@ -23,11 +24,11 @@ import numpy as np
 from assistant.models import Passage
 from assistant.search.index import LoadedIndex
 from assistant.search.retrieval import RetrievalResult
-from assistant.text.answer_types import QUESTION_KINDS, question_kinds, sentence_kinds
+from assistant.text.answer_types import QUESTION_KINDS, question_kinds, sentence_kinds, states_a_problem
 
 EVIDENCE_FEATURES: tuple[str, ...] = (
     "similarity", "similarity_gap", "overlap", "passage_coverage", "rare_missing", "passage", "first_passage",
-    "place", "kind_match", "kind_missing", "heading_like", "length", "lead_in",
+    "place", "kind_match", "kind_missing", "problem_for_how", "heading_like", "length", "lead_in",
 )
 _MIN_SENTENCE_LETTERS = 20
 _CREDIT_LINE = re.compile(r"^(?:source|photo|credit|image)s?\s*:", re.IGNORECASE)
@@ -60,6 +61,7 @@ class EvidenceFeatures:
         self.index = index
         self.terms = index.terms
         self.sentence_kinds = [sentence_kinds(s.text) for s in index.sentences]
+        self.problems = [states_a_problem(s.text) for s in index.sentences]
         titles = {meta.title.strip().lower() for meta in index.documents.values()}
         self.never = [self._never_quoted(s.text, titles) for s in index.sentences]
 
@@ -126,6 +128,7 @@ class EvidenceFeatures:
                     place,
                     float(bool(wanted & kinds)),
                     float(bool(wanted) and not (wanted & kinds)),
+                    float("how" in wanted and self.problems[row]),
                     float(reads_like_heading(text)),
                     math.log(1 + len(text.split())),
                     float(text.rstrip().endswith(":")),

@@ -38,6 +38,17 @@ _ACTOR = re.compile(
     r"Institute|University|Bank|Foundation|Programme|Project|Council|Union|Company|Group|Ltd|Inc|[A-Z]{2,})\b"
 )
 _ACTION = re.compile(r"\b\w{3,}(?:ed|ing)\b")
+# A sentence that states a difficulty rather than what was done about it.
+_PROBLEM = re.compile(
+    r"\b(not (?:always )?(?:able|easy|possible|enough)|unable|lack(?:s|ed|ing)? of|difficult(?:y|ies)?|"
+    r"challenges?|constraints?|barriers?|obstacles?|reluctant|struggl\w*|hard to)\b",
+    re.IGNORECASE,
+)
+
+
+def states_a_problem(sentence: str) -> bool:
+    """Whether a sentence states a difficulty (a question asking how to do something wants solutions)."""
+    return bool(_PROBLEM.search(sentence))
 
 
 def question_kinds(question: str) -> set[str]:
