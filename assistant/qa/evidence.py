@@ -63,10 +63,11 @@ class EvidenceFeatures:
         self.sentence_kinds = [sentence_kinds(s.text) for s in index.sentences]
         self.problems = [states_a_problem(s.text) for s in index.sentences]
         titles = {meta.title.strip().lower() for meta in index.documents.values()}
-        self.never = [self._never_quoted(s.text, titles) for s in index.sentences]
+        self.never = [self._never_quoted(row, titles) for row in range(len(index.sentences))]
 
-    @staticmethod
-    def _never_quoted(text: str, titles: set[str]) -> bool:
+    def _never_quoted(self, row: int, titles: set[str]) -> bool:
+        """Too short to be a statement, a credit line, or the document's title line."""
+        text = self.index.sentences[row].text
         letters = sum(c.isalpha() for c in text)
         lowered = text.strip().lower()
         is_title = any(lowered and (lowered in title or title in lowered) for title in titles)

@@ -44,7 +44,7 @@ def analyse_question(question: str, index: LoadedIndex) -> QueryAnalysis:
         named_countries=named,
         indexed_countries=indexed,
         regions=regions_in_text(question),
-        cross_country=asks_across_countries(question) or len(indexed) > 1,
+        cross_country=asks_across_countries(question, bool(named)) or len(indexed) > 1,
     )
 
 

@@ -32,10 +32,19 @@ _MONEY_WORD = re.compile(
 )
 _MODULE_QUESTION = re.compile(r"\bmodules?\b", re.IGNORECASE)
 _CROSS_COUNTRY = re.compile(
-    r"\b(countries|other countries|which (?:countries|governments|national|donors|projects)|"
-    r"where (?:has|have|did|is|was|were)|examples? from|across|elsewhere|in other)\b",
+    r"\b(countries|other countries|in (?:different|various|several|other|many) (?:places|countries|regions)|"
+    r"across|elsewhere|in other)\b",
     re.IGNORECASE,
 )
+# Asking for several examples ("which enterprises…", "stories of…", "where did…") is asking across
+# countries only when the question names no place: "which enterprises in Peru…" asks about Peru.
+_SEVERAL = re.compile(
+    r"\b((?:examples?|stories|cases|case studies) (?:from|of|in|where)|from the (?:stories|case studies)|"
+    r"which (?:governments|donors|projects|stories|case studies|enterprises|companies|firms|factories|"
+    r"organi[sz]ations|bodies|institutions))\b",
+    re.IGNORECASE,
+)
+_WHERE = re.compile(r"\bwhere (?:has|have|did|is|was|were)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -70,9 +79,11 @@ def asks_about_modules(question: str) -> bool:
     return bool(_MODULE_QUESTION.search(question))
 
 
-def asks_across_countries(question: str) -> bool:
-    """Whether a question asks for examples from several countries ('other countries', 'where did…')."""
-    return bool(_CROSS_COUNTRY.search(question))
+def asks_across_countries(question: str, names_a_place: bool = False) -> bool:
+    """Whether a question asks for examples from several countries ('other countries', 'which
+    enterprises…', 'where did…' when it names no place)."""
+    several = bool(_SEVERAL.search(question)) or bool(_WHERE.search(question))
+    return bool(_CROSS_COUNTRY.search(question)) or (not names_a_place and several)
 
 
 _PART_BREAK = re.compile(
