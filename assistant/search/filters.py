@@ -8,6 +8,7 @@ the web app alike, so every door refuses the same input with the same words.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -73,11 +74,11 @@ def validate_filters(index: LoadedIndex, **raw: str | None) -> Filters:
     clean: dict[str, str | None] = {}
     for key, value in raw.items():
         if key not in FILTER_KEYS:
-            raise QuestionError(f"unknown filter '{key}'; filters are: {', '.join(FILTER_KEYS)}")
+            raise QuestionError(f"unknown filter '{shown(key)}'; filters are: {', '.join(FILTER_KEYS)}")
         if value is None or not str(value).strip():
             clean[key] = None
             continue
-        wanted = str(value).strip()
+        wanted = check_text(str(value).strip(), f"the {key} filter")
         candidates = {v.lower(): v for v in known[key]}
         if key == "module":
             canonical = canonical_module(wanted)
@@ -89,15 +90,37 @@ def validate_filters(index: LoadedIndex, **raw: str | None) -> Filters:
         match = candidates.get(wanted.lower())
         if match is None:
             valid = ", ".join(known[key]) or "(none in this index)"
-            raise QuestionError(f"unknown {key} '{value}'. Valid values: {valid}")
+            raise QuestionError(f"unknown {key} '{shown(value)}'. Valid values: {valid}")
         clean[key] = match
     return Filters(**clean)
 
 
+def shown(value: object) -> str:
+    """A value as an error message may echo it: characters that are not valid text are escaped."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def check_text(value: str, what: str = "the question") -> str:
+    """The value when it is valid Unicode text; QuestionError for lone surrogates, which no file,
+    database or page can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = shown(value[exc.start : exc.end])
+        raise QuestionError(f"{what} holds characters that are not valid text ({bad})") from exc
+    return value
+
+
+def _visible(text: str) -> bool:
+    """Whether the text holds anything but spaces and invisible format characters (zero-width…)."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc") for ch in text)
+
+
 def check_question(question: str, settings: Settings) -> str:
-    """The question without surrounding spaces; QuestionError when it is empty or too long."""
-    text = (question or "").strip()
-    if not text:
+    """The question without surrounding spaces; QuestionError when it is empty, invisible, not valid
+    text, or too long."""
+    text = check_text((question or "").strip())
+    if not _visible(text):
         raise QuestionError("the question is empty: type a question")
     if len(text) > settings.retrieval.max_question_chars:
         raise QuestionError(

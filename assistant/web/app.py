@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -27,7 +26,7 @@ from assistant.db.chat_store import ChatStore
 from assistant.db.engine import UnknownRecord
 from assistant.qa.passages import UnknownPassage
 from assistant.qa.service import Assistant
-from assistant.search.filters import QuestionError
+from assistant.search.filters import QuestionError, shown
 from assistant.templating import environment, web_dir
 from assistant.web.conversation import Chat, UnknownConversation
 from assistant.web.middleware import BodySizeLimit, SecurityHeaders
@@ -49,16 +48,19 @@ def _readable(error: dict) -> str:
 
 def _install_error_handlers(app: FastAPI) -> None:
     async def bad_input(_request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        return JSONResponse({"detail": shown(exc)}, status_code=400)
 
     async def not_found(_request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+        return JSONResponse({"detail": shown(exc)}, status_code=404)
 
     async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = exc.errors()
+        # Only where and what: the rejected input itself may be NaN or hold lone surrogates, which no
+        # JSON response can carry.
+        errors = [{"loc": [shown(part) for part in e.get("loc", ())], "msg": shown(e.get("msg", "")),
+                   "type": e.get("type")} for e in exc.errors()]
         detail = "; ".join(_readable(e) for e in errors) or "invalid request"
-        return JSONResponse({"detail": detail, "errors": jsonable_encoder(errors)}, status_code=422)
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
     app.add_exception_handler(QuestionError, bad_input)
     for missing in (UnknownConversation, UnknownRecord, UnknownPassage):

@@ -6,11 +6,26 @@ string of ``/api/search`` and the chat form cannot disagree on what a filter is 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
-from assistant.search.filters import FILTER_KEYS
+from assistant.search.filters import FILTER_KEYS, QuestionError, check_text
+
+# Database ids are signed 64-bit integers; a larger one is no id, not a server error.
+MAX_ID = 2**63 - 1
+MAX_COMMENT_CHARS = 2000
+
+
+def _valid_text(value: str) -> str:
+    try:
+        return check_text(value, "the value")
+    except QuestionError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+# A string that is valid Unicode text (no lone surrogates).
+Text = Annotated[str, AfterValidator(_valid_text)]
 
 _FILTER_HELP = {
     "country": "A country, e.g. Peru",
@@ -23,7 +38,7 @@ _FILTER_HELP = {
 FilterFields: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "FilterFields",
     __doc__="Filters of a question; values are listed, with counts, by ``GET /api/facets``.",
-    **{key: (str | None, Field(None, description=_FILTER_HELP[key])) for key in FILTER_KEYS},
+    **{key: (Text | None, Field(None, description=_FILTER_HELP[key])) for key in FILTER_KEYS},
 )
 
 
@@ -42,23 +57,23 @@ class AskRequest(BaseModel):
         "How did trainers get enterprises to pay for the training?"
     ])
     filters: FilterSpec | None = None
-    conversation_id: str | None = Field(
-        None, description="Continue this conversation (follow-ups are read with its earlier questions)"
+    conversation_id: Text | None = Field(
+        None, max_length=64, description="Continue this conversation (follow-ups are read with its earlier questions)"
     )
-    k: int | None = Field(None, ge=1, le=50, description="Number of passages to retrieve")
+    k: int | None = Field(None, ge=1, le=50, strict=True, description="Number of passages to retrieve")
 
 
 class FeedbackRequest(BaseModel):
-    answer_id: int
+    answer_id: int = Field(ge=1, le=MAX_ID, strict=True)
     rating: Literal["up", "down"]
-    comment: str | None = Field(None, max_length=2000)
+    comment: Text | None = Field(None, max_length=MAX_COMMENT_CHARS)
 
 
 class AskForm(FilterFields):  # type: ignore[misc, valid-type]
     """The chat's question form (empty strings mean "any")."""
 
-    question: str = ""
-    conversation_id: str = ""
+    question: Text = ""
+    conversation_id: Text = ""
 
     def filters(self) -> dict[str, str]:
         return {key: getattr(self, key) or "" for key in FILTER_KEYS}

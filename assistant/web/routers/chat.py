@@ -19,7 +19,7 @@ from assistant.qa.passages import UnknownPassage, passage_context
 from assistant.search.filters import QuestionError
 from assistant.web.conversation import UnknownConversation
 from assistant.web.deps import ChatDep, TemplatesDep
-from assistant.web.schemas import AskForm
+from assistant.web.schemas import MAX_COMMENT_CHARS, MAX_ID, AskForm, Text
 from assistant.web.security import APP, secured_router
 from assistant.web.views import filter_fields, turn_view
 
@@ -128,9 +128,9 @@ def feedback(
     request: Request,
     templates: TemplatesDep,
     chat: ChatDep,
-    answer_id: Annotated[int, Form()],
+    answer_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     rating: FormText = "",
-    comment: FormText = "",
+    comment: Annotated[Text, Form(max_length=MAX_COMMENT_CHARS)] = "",
 ) -> Response:
     if rating not in ("up", "down"):
         return Response("rating must be 'up' or 'down'", status_code=400, media_type="text/plain")
