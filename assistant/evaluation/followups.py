@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.evaluation.metrics import EvalSummary, summarise
-from assistant.evaluation.scoring import CaseResult, score_case
+from assistant.evaluation.scoring import CaseResult, run_cases
 from assistant.evaluation.testsets import SetProblem, TestCase, parse_row, parse_rows, refuse_errors
 from assistant.models import Answer
 from assistant.qa.followups import Reading, read_in_conversation
@@ -143,15 +143,16 @@ def run_conversations(
     progress: Callable[[Iterable[ConversationCase]], Iterable[ConversationCase]] | None = None,
     rewrite: bool = True,
 ) -> list[CaseResult]:
-    """Answer every follow-up after one untimed warm-up question, and judge the answers.
+    """Answer every follow-up as the chat does, after one untimed warm-up question, and judge the answers.
 
     The first turn is not answered: the chat reads a follow-up from the first question's text alone,
     so its answer cannot change the second.
     """
-    if cases:
-        assistant.ask(cases[0].first, k=k, retriever=retriever)  # first-call costs are not a trainer's wait
-    iterate = progress(cases) if progress else cases
-    return [score_case(case, ask_follow_up(assistant, case, k, retriever, rewrite), k) for case in iterate]
+    return run_cases(
+        assistant, cases, k, retriever, progress,  # type: ignore[arg-type]  # conversations are test cases
+        ask=lambda case: ask_follow_up(assistant, case, k, retriever, rewrite),  # type: ignore[arg-type]
+        warm_up=cases[0].first if cases else None,
+    )
 
 
 def read_as_agreement(cases: list[ConversationCase]) -> float | None:

@@ -112,9 +112,17 @@ def run_cases(
     k: int,
     retriever: str | None = None,
     progress: Callable[[Iterable[TestCase]], Iterable[TestCase]] | None = None,
+    ask: Callable[[TestCase], Answer] | None = None,
+    warm_up: str | None = None,
 ) -> list[CaseResult]:
-    """Ask every question through ``Assistant.ask`` after one untimed warm-up question, and judge the answers."""
+    """Ask every question after one untimed warm-up question, and judge the answers.
+
+    ``ask`` answers one case (default: ``Assistant.ask`` on its question, the chat's path); ``warm_up``
+    is the question asked first (default: the first case's).
+    """
     if cases:
-        assistant.ask(cases[0].question, k=k, retriever=retriever)  # first-call costs are not a trainer's wait
+        # First-call costs are not a trainer's wait.
+        assistant.ask(warm_up or cases[0].question, k=k, retriever=retriever)
+    answer = ask or (lambda case: assistant.ask(case.question, k=k, retriever=retriever))
     iterate = progress(cases) if progress else cases
-    return [score_case(case, assistant.ask(case.question, k=k, retriever=retriever), k) for case in iterate]
+    return [score_case(case, answer(case), k) for case in iterate]

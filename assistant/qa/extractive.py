@@ -50,12 +50,13 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.embedder = embedder  # for the parts of multi-part questions; without it parts are not split
         self.features = EvidenceFeatures(index)
+        self.composer = Composer(index)
         self.model = fitted.load("evidence", EVIDENCE_FEATURES)
         self.quote_threshold = self.model.thresholds["quote"]
         self.abstain_threshold = self.model.thresholds["abstain"]
         self.abstain_similarity = self.model.thresholds["abstain_similarity"]
         # Countries the documents speak of: a section of their own, or a mention in a passage.
-        self.known_countries = {c.country for c in index.chunks if c.country} | {
+        self.known_countries = index.countries | {
             country for chunk in index.chunks for country in countries_in_text(chunk.text)
         }
 
@@ -134,4 +135,4 @@ class ExtractiveAnswerer:
         chosen = self._select(candidates, cover, [best for _, best in parts if best is not None])
         missing = [part for part, best in parts if best is None]
         stories = len({c.passage.chunk.country for c in chosen if c.passage.chunk.country}) > 1 and bool(cover)
-        return Composer(self.index).compose(result, chosen, start, stories, missing)
+        return self.composer.compose(result, chosen, start, stories, missing)

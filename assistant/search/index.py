@@ -240,6 +240,11 @@ class LoadedIndex:
         return SentenceTerms([s.text for s in self.sentences])
 
     @cached_property
+    def countries(self) -> set[str]:
+        """The countries that have passages of their own (a section about them)."""
+        return {c.country for c in self.chunks if c.country}
+
+    @cached_property
     def words(self) -> set[str]:
         """Every word (lower case) the indexed texts use, to tell a misspelling from a word of the documents."""
         return {word.lower() for chunk in self.chunks for word in re.findall(r"[^\W\d_]+", chunk.text)}

@@ -38,8 +38,7 @@ class QueryAnalysis:
 def analyse_question(question: str, index: LoadedIndex) -> QueryAnalysis:
     named = countries_in_text(question)
     named += [c for c in misspelled_countries(question, index.words) if c not in named]
-    present = {c.country for c in index.chunks if c.country}
-    indexed = [c for c in named if c in present]
+    indexed = [c for c in named if c in index.countries]
     return QueryAnalysis(
         named_countries=named,
         indexed_countries=indexed,
