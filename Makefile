@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve test bench index lint clean
+.PHONY: install serve test bench bench-scale index lint clean
 
 install: $(STAMP)
 
@@ -28,9 +28,17 @@ serve: install
 test: install
 	$(BIN)/python -m pytest
 
+# HTTP load: Locust, headless, 30 s at 10 then at 50 clients (benchmarks/load.py; figures in benchmarks/results/).
 bench: index
 	$(BIN)/python benchmarks/run.py
-	$(BIN)/python benchmarks/bench_http.py
+	$(BIN)/python benchmarks/load.py
+
+# Scale (long: about an hour on 2 cores): a synthetic 50,000-chunk index (size, RSS, warm ask), flat FAISS
+# search at 50k/200k/1M vectors, ingest throughput and memory up to a 20 MB text, ONNX against PyTorch.
+bench-scale: install
+	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/ingest_scale.py
+	$(BIN)/python benchmarks/onnx_embedding.py
 
 lint: install
 	$(BIN)/ruff check assistant tests benchmarks

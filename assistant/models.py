@@ -1,5 +1,5 @@
 """Domain objects shared by every step: Document, Line, Section, Chunk, Sentence, Passage, Citation,
-Answer, and the records of a conversation (Turn, Feedback) and of who asks (User).
+Answer, and the records of a conversation (Turn, Feedback) and of who asks (User, Account).
 
 Plain pydantic models, no behaviour beyond small derived properties. Upstream modules create them,
 downstream modules read them; nothing here imports another module of the package. ``Citation`` is
@@ -155,6 +155,8 @@ class Answer(BaseModel):
 
 Rating = Literal["up", "down"]
 Role = Literal["trainer", "facilitator", "evaluator", "moderator", "admin"]
+# The roles an account can hold; trainers stay anonymous and have none.
+ACCOUNT_ROLES: tuple[Role, ...] = ("admin", "moderator", "facilitator", "evaluator")
 
 
 class Feedback(BaseModel):
@@ -200,6 +202,14 @@ class User(BaseModel):
     @property
     def anonymous(self) -> bool:
         return self.id is None
+
+
+class Account(User):
+    """A signed-in user's account as an administrator sees it: whether it may sign in, and since when."""
+
+    disabled: bool = False
+    locked_until: datetime | None = None  # after too many failed sign-ins
+    created_at: datetime
 
 
 ANONYMOUS_TRAINER = User()

@@ -7,7 +7,7 @@ questions for D seconds. Each client keeps a conversation, so follow-ups ("and i
 of the load, and every answer is stored as in real use. Prints median and p95 latency, requests
 per second and errors (which must be 0), and writes the figures as JSON to ``benchmarks/results/``.
 
-    .venv/bin/python benchmarks/bench_http.py [--clients 10] [--duration 30]
+    .venv/bin/python benchmarks/bench_http.py [--clients 10] [--duration 30] [--workers N]
 
 Not a unit test: it takes about a minute and measures the machine as much as the code.
 """
@@ -54,10 +54,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve_command(port: int) -> list[str]:
+def serve_command(port: int, workers: int | None = None) -> list[str]:
     script = Path(sys.executable).parent / "score-assistant"
     launcher = [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
-    return [*launcher, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    chosen = [] if workers is None else ["--workers", str(workers)]  # None: serve's default
+    return [*launcher, "serve", "--host", "127.0.0.1", "--port", str(port), *chosen]
 
 
 def wait_for_first_answer(base: str, server: subprocess.Popen, timeout: float) -> float:
@@ -144,6 +145,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
     parser.add_argument("--startup-timeout", type=float, default=300.0)
+    parser.add_argument("--workers", type=int, default=None, help="serve --workers N (default: serve's default)")
     args = parser.parse_args()
 
     if not (ROOT / "index" / "current" / "manifest.json").is_file():
@@ -154,7 +156,8 @@ def main() -> None:
     env = {**os.environ, "SCORE_DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite'}"}
     log = (workdir / "server.log").open("w")
     launched = time.perf_counter()
-    server = subprocess.Popen(serve_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    command = serve_command(port, args.workers)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_first_answer(base, server, args.startup_timeout)
         first_answer_s = time.perf_counter() - launched
@@ -182,6 +185,7 @@ def main() -> None:
         "index": {"counts": manifest.get("counts"), "model": manifest.get("model", {}).get("name")},
         "time_to_first_answer_s": round(first_answer_s, 2),
         "single_client_median_ms": alone_ms,
+        "workers": args.workers,
         "load": load,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

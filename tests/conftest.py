@@ -20,7 +20,8 @@ from tests.builders import write_small_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
-for _name in [name for name in os.environ if name.upper().startswith("SCORE_")]:
+# SCORE_REQUIRE_POSTGRES is not a setting: it tells the tests that PostgreSQL must be there (CI).
+for _name in [name for name in os.environ if name.upper().startswith("SCORE_") and name != "SCORE_REQUIRE_POSTGRES"]:
     del os.environ[_name]
 for _group in SETTINGS_GROUPS:
     _group.model_config["env_file"] = None

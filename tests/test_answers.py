@@ -90,6 +90,28 @@ def test_abstains_when_an_amount_of_money_is_asked_and_none_is_stated(small_assi
     assert not answer.abstained and "USD 4,100" in answer.text
 
 
+def test_a_country_only_mentioned_in_passing_is_answered_only_from_where_it_is_named(bundled_assistant):
+    # Kenya has no section in the Annual Update, only a mention; Philippine figures must not answer for it.
+    answer = bundled_assistant.ask("How many SCORE trainers are certified in Kenya?")
+    assert answer.abstained and "Kenya only in passing" in answer.abstain_reason
+    assert not answer.citations
+
+
+def test_how_many_needs_a_figure_of_the_counted_thing(bundled_assistant):
+    answer = bundled_assistant.ask("How many Syrian refugees got jobs through the Jordan SCORE pilot?")
+    assert answer.abstained and "how many or how much" in answer.abstain_reason
+    # The same kind of question about a counted thing the documents give a figure for is answered.
+    answered = bundled_assistant.ask("How many enterprises fully covered the training cost in Myanmar?")
+    assert not answered.abstained and answered.citations
+
+
+def test_money_asked_in_other_words_still_needs_an_amount(bundled_assistant):
+    for question in ("What's Egypt's current minimum wage in pounds?",
+                     "how much did the Government of Flanders give for the South Africa SCORE project"):
+        answer = bundled_assistant.ask(question)
+        assert answer.abstained and "amount of money" in answer.abstain_reason, question
+
+
 def test_cross_country_questions_get_several_countries(bundled_assistant):
     answer = bundled_assistant.ask("How did trainers in other countries get enterprises to pay for SCORE training?")
     countries = {p.chunk.country for p in answer.passages if p.chunk.country}

@@ -19,7 +19,7 @@ DEV = Path(__file__).resolve().parent.parent / "eval" / "testsets" / "dev.jsonl"
 pytestmark = pytest.mark.slow
 # Regression floors on the dev set (all of it in the tune split) under the strict support rule, a little
 # under what the fitted weights measure there (README "Quality"); CI gates the holdout split separately.
-FLOORS = "hit@5=0.9,must_contain_recall=0.8,citation_precision=0.5,abstention_accuracy=0.7"
+FLOORS = "hit@5=0.9,must_contain_recall=0.75,citation_precision=0.65,abstention_accuracy=0.7"
 
 
 def test_dev_set_meets_the_quality_floors_and_hybrid_beats_dense_and_bm25(
@@ -34,8 +34,8 @@ def test_dev_set_meets_the_quality_floors_and_hybrid_beats_dense_and_bm25(
     assert result.exit_code == 0, result.output
     hybrid = json.loads(result.stdout)
     assert hybrid["questions"] == 40
-    assert hybrid["hit@5"] >= 0.90 and hybrid["must_contain_recall"] >= 0.80
-    assert hybrid["citation_precision"] >= 0.50 and hybrid["abstention_accuracy"] >= 0.70
+    assert hybrid["hit@5"] >= 0.90 and hybrid["must_contain_recall"] >= 0.75
+    assert hybrid["citation_precision"] >= 0.65 and hybrid["abstention_accuracy"] >= 0.70
     assert hybrid["false_abstention_rate"] <= 0.05
 
     cases = load_test_set(DEV)

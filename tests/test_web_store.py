@@ -1,28 +1,30 @@
-"""The app database: Alembic migrations, lossless storage of turns, feedback, and survival of restarts."""
+"""The app database, on SQLite and on PostgreSQL: Alembic migrations, lossless storage of turns,
+feedback, survival of restarts, and concurrent turns of one conversation."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from assistant.config import Settings
 from assistant.db.chat_store import ChatStore
-from assistant.db.engine import UnknownRecord
+from assistant.db.engine import UnknownRecord, head_revision
 from assistant.db.tables.base import Base
-from assistant.db.tables.chat import FeedbackRow
+from assistant.db.tables.chat import ConversationRow, FeedbackRow, QuestionRow
 from assistant.web.app import create_app
+
+pytest_plugins = ["tests.postgres_server"]
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    store = ChatStore.open(Settings(database={"url": f"sqlite:///{tmp_path / 'nested' / 'app.sqlite'}"}))
+def store(database_url: str):
+    store = ChatStore.open(Settings(database={"url": database_url}))
     yield store
     store.database.dispose()
 
@@ -34,11 +36,7 @@ def test_migrations_build_the_schema_of_the_models(store):
     with store.database.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         version = MigrationContext.configure(connection).get_current_revision()
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", "assistant.db:migrations")
-    assert version == ScriptDirectory.from_config(config).get_current_head()
+    assert version == head_revision()
     store.database.migrate()  # idempotent: a second start-up changes nothing
 
 
@@ -82,6 +80,15 @@ def test_unknown_conversation(store):
     assert not store.has_conversation("0" * 32)
 
 
+def test_an_id_no_database_can_hold_is_unknown(store, small_assistant):
+    odd = "ab\x00c"  # PostgreSQL text cannot hold NUL: a lookup must miss, not fail
+    assert not store.has_conversation(odd) and store.questions(odd) == []
+    with pytest.raises(UnknownRecord):
+        store.conversation(odd)
+    with pytest.raises(UnknownRecord):
+        store.record_turn(odd, {}, None, small_assistant.ask("What did Ghana prioritise?"), 1.0)
+
+
 def test_without_a_url_the_database_is_a_sqlite_file_in_var(tmp_path, monkeypatch, small_assistant):
     monkeypatch.chdir(tmp_path)
     store = ChatStore.open(Settings(database={"url": None}))
@@ -93,8 +100,8 @@ def test_without_a_url_the_database_is_a_sqlite_file_in_var(tmp_path, monkeypatc
     assert store.database.url == f"sqlite:///{tmp_path / 'var' / 'assistant.sqlite'}"
 
 
-def test_nothing_typed_is_lost_when_the_server_restarts(small_settings, small_assistant, tmp_path):
-    settings = small_settings.replace(database={"url": f"sqlite:///{tmp_path / 'app.sqlite'}"})
+def test_nothing_typed_is_lost_when_the_server_restarts(small_settings, small_assistant, database_url):
+    settings = small_settings.replace(database={"url": database_url})
     with TestClient(create_app(settings, small_assistant)) as client:
         first = client.post("/api/ask", json={"question": "Which enterprises paid for the training themselves?"})
         conversation_id = first.json()["conversation_id"]
@@ -109,3 +116,34 @@ def test_nothing_typed_is_lost_when_the_server_restarts(small_settings, small_as
         assert page.status_code == 200 and "Which enterprises paid for the training themselves?" in page.text
         follow = client.post("/api/ask", json={"question": "and in Peru?", "conversation_id": conversation_id})
         assert follow.json()["follow_up_of"] == "Which enterprises paid for the training themselves?"
+
+
+def test_a_position_is_held_once_in_a_conversation(store, small_assistant):
+    turn = store.record_turn(None, {}, None, small_assistant.ask("What did Ghana prioritise?"), 1.0)
+    with pytest.raises(IntegrityError), store.database.unit_of_work() as session:
+        session.add(QuestionRow(conversation_id=turn.conversation_id, position=1, text="again", filters={}))
+
+
+def test_concurrent_turns_of_one_conversation_are_all_stored_once(store, small_assistant):
+    answer = small_assistant.ask("Which enterprises paid for the training themselves?")
+    first = store.record_turn(None, {}, None, answer, 1.0)
+    writers, turns_each = 8, 5
+
+    def write(writer: int) -> list[int]:
+        return [store.record_turn(first.conversation_id, {}, None, answer, float(writer)).answer_id
+                for _ in range(turns_each)]
+
+    with ThreadPoolExecutor(writers) as pool:
+        written = [answer_id for ids in pool.map(write, range(writers)) for answer_id in ids]
+    stored = store.conversation(first.conversation_id).turns
+    assert [t.position for t in stored] == list(range(1, writers * turns_each + 2))
+    assert sorted(t.answer_id for t in stored) == sorted([first.answer_id, *written])
+
+
+def test_a_turn_in_a_deleted_conversation_is_refused(store, small_assistant):
+    answer = small_assistant.ask("What did Ghana prioritise?")
+    turn = store.record_turn(None, {}, None, answer, 1.0)
+    with store.database.unit_of_work() as session:
+        session.delete(session.get(ConversationRow, turn.conversation_id))
+    with pytest.raises(UnknownRecord, match="no conversation"):
+        store.record_turn(turn.conversation_id, {}, None, answer, 1.0)

@@ -1,17 +1,38 @@
-"""Asking from the command line: ``ask``, ``search``, ``info`` and ``chat``. Thin: the library answers."""
+"""Asking from the command line: ``ask``, ``search``, ``info`` and ``chat``. Thin: the library answers.
+
+A question that is not valid text (invalid UTF-8 in an argument or on stdin) is refused like any bad
+question: one line on stderr and exit status 2, or, for ``ask --json -``, an error object for that
+line while the others are answered.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from typing import Annotated
 
 import typer
 
 from assistant.cli.common import JsonOpt, QueryOptions, fail, load_assistant, valid_filters, with_query_options
 from assistant.config import Settings
-from assistant.search.filters import QuestionError, check_question
+from assistant.search.filters import QuestionError, check_question, shown
 from assistant.search.index import IndexProblem
+
+
+def _stdin_lines() -> Iterator[str]:
+    """Lines of stdin, whatever the locale: a byte that is not UTF-8 becomes a lone surrogate, which
+    the question check then refuses for that line alone (a strict decoder would stop the whole run)."""
+    for raw in sys.stdin.buffer:
+        yield raw.decode("utf-8", "surrogateescape")
+
+
+def _refuse_early(question: str, settings: Settings) -> None:
+    """A bad question needs no model or index to be refused: exit 2 before they load."""
+    try:
+        check_question(question, settings)
+    except QuestionError as exc:
+        fail(str(exc))
 
 
 @with_query_options
@@ -24,13 +45,10 @@ def ask(
 
     settings = Settings()
     if question != "-":
-        try:  # before the model loads: a bad question needs no index to be refused
-            check_question(question, settings)
-        except QuestionError as exc:
-            fail(str(exc))
+        _refuse_early(question, settings)
     assistant = load_assistant(settings)
     valid = valid_filters(assistant, options.filters)
-    questions = sys.stdin if question == "-" else [question]
+    questions: Iterable[str] = _stdin_lines() if question == "-" else [question]
     errors = 0
     for line in questions:
         text = line.strip() if question == "-" else line
@@ -41,7 +59,8 @@ def ask(
         except QuestionError as exc:
             errors += 1
             if options.as_json:
-                typer.echo(json.dumps({"question": text, "error": str(exc)}, ensure_ascii=False))
+                # shown(): the line may hold bytes that are not UTF-8, which no JSON line can carry.
+                typer.echo(json.dumps({"question": shown(text), "error": str(exc)}, ensure_ascii=False))
             else:
                 typer.echo(f"error: {exc}", err=True)
             continue
@@ -58,7 +77,9 @@ def search(query: Annotated[str, typer.Argument(help="What to look for")], optio
     """Ranked passages for a query, without composing an answer."""
     from assistant.qa.presenters import passage_dict, passage_line
 
-    assistant = load_assistant(Settings())
+    settings = Settings()
+    _refuse_early(query, settings)
+    assistant = load_assistant(settings)
     valid = valid_filters(assistant, options.filters)
     try:
         passages = assistant.search(query, valid, options.k, options.retriever)

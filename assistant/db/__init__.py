@@ -1,2 +1,4 @@
 """The app database: engine and unit of work (``engine``), tables by audience (``tables``), repositories
-(``chat_store``) and Alembic migrations. SQLite by default; any SQLAlchemy URL in ``SCORE_DATABASE_URL``."""
+(``chat_store``, ``accounts_store``), the append-only audit log (``audit``), password hashing
+(``passwords``) and Alembic migrations. SQLite by default; PostgreSQL (``postgresql+psycopg://…``) for
+several workers or machines; the URL comes from ``SCORE_DATABASE_URL``."""

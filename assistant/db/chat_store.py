@@ -3,14 +3,19 @@
 The web layer stores and reads chat turns through it and gets domain objects back (``Turn``,
 ``Answer``, ``Feedback``), never ORM rows or sessions. Writes go through the database's unit of
 work. It knows nothing about HTTP or HTML.
+
+Turns of one conversation may be written at the same time by several threads, workers or machines;
+each gets the next free position. The conversation is locked while its position is chosen (its row
+on PostgreSQL, the database's write lock on SQLite), so its turns are written one after the other,
+none lost; the database refuses a position taken twice (migration 0003), so none is duplicated.
 """
 
 from __future__ import annotations
 
 from uuid import uuid4
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from assistant.config import Settings
 from assistant.db.engine import Database, UnknownRecord
@@ -62,6 +67,30 @@ def _turn_options():
     )
 
 
+def _may_exist(conversation_id: str) -> bool:
+    """False for an id no database can hold: PostgreSQL text has no NUL character, and looking one up
+    there is an error, where it should be a miss."""
+    return "\x00" not in conversation_id
+
+
+def _next_position(session: Session, conversation_id: str) -> int:
+    """The position after the conversation's last turn, with the conversation locked until the turn commits."""
+    # An UPDATE that changes nothing, rather than SELECT … FOR UPDATE, because SQLite has no row
+    # locks: there it takes the database's write lock before the last position is read, as it locks
+    # the conversation row on PostgreSQL. Either way a concurrent turn of the conversation waits
+    # here, then reads the position this one took.
+    locked = _may_exist(conversation_id) and session.execute(
+        update(ConversationRow)
+        .where(ConversationRow.id == conversation_id)
+        .values(id=ConversationRow.id)
+        .execution_options(synchronize_session=False)  # nothing changes that the session holds
+    ).rowcount
+    if not locked:
+        raise UnknownRecord(f"no conversation with id '{conversation_id}'")
+    last = session.scalar(select(func.max(QuestionRow.position)).where(QuestionRow.conversation_id == conversation_id))
+    return (last or 0) + 1
+
+
 class ChatStore:
     """Conversations and their turns in one database; thread-safe (one short session per call)."""
 
@@ -78,11 +107,11 @@ class ChatStore:
 
     def has_conversation(self, conversation_id: str) -> bool:
         with self.database.read() as session:
-            return session.get(ConversationRow, conversation_id) is not None
+            return _may_exist(conversation_id) and session.get(ConversationRow, conversation_id) is not None
 
     def conversation(self, conversation_id: str) -> Conversation:
         with self.database.read() as session:
-            row = session.get(ConversationRow, conversation_id)
+            row = session.get(ConversationRow, conversation_id) if _may_exist(conversation_id) else None
             if row is None:
                 raise UnknownRecord(f"no conversation with id '{conversation_id}'")
             questions = session.scalars(
@@ -99,6 +128,8 @@ class ChatStore:
 
     def questions(self, conversation_id: str) -> list[tuple[str, str | None]]:
         """(question, context) of every question of a conversation, oldest first."""
+        if not _may_exist(conversation_id):
+            return []
         with self.database.read() as session:
             rows = session.execute(
                 select(QuestionRow.text, QuestionRow.context)
@@ -123,16 +154,13 @@ class ChatStore:
         """
         with self.database.unit_of_work() as session:
             if conversation_id is None:
-                conversation = ConversationRow(id=uuid4().hex)
-                session.add(conversation)
+                conversation_id = uuid4().hex
+                session.add(ConversationRow(id=conversation_id))
                 position = 1
             else:
-                conversation = session.get(ConversationRow, conversation_id)
-                if conversation is None:
-                    raise UnknownRecord(f"no conversation with id '{conversation_id}'")
-                position = len(conversation.questions) + 1
+                position = _next_position(session, conversation_id)
             question = QuestionRow(
-                conversation=conversation,
+                conversation_id=conversation_id,
                 position=position,
                 text=answer.question,
                 filters=requested_filters,

@@ -36,6 +36,8 @@ from assistant.text.intents import asks_for_money, mentions_money
 _RANKING_CANDIDATES = 40
 # Most answerable tune questions may be refused by the abstention threshold (the issue's ceiling).
 MAX_FALSE_ABSTENTION = 0.05
+# Grid steps either side over which a threshold's simulated quality is averaged.
+_SMOOTHING = 3
 
 
 @dataclass
@@ -131,17 +133,20 @@ def evidence_examples(index: LoadedIndex, searcher: Searcher, cases: list[TestCa
     return examples, np.array(answerable), quotables
 
 
-def _simulated_quality(probabilities: np.ndarray, quotables: list[Quotable], threshold: float, limit: int) -> float:
+def _simulated_quality(probabilities: np.ndarray, quotables: list[Quotable], threshold: float, ratio: float,
+                       limit: int) -> float:
     """Mean must-contain recall plus mean citation precision on tune if quotes were chosen at ``threshold``
-    (best first, at most ``limit``, at most two per passage, the best one when none passes)."""
+    and within ``ratio`` of the best probability (best first, at most ``limit``, at most two per passage,
+    the best one when none passes)."""
     recall, precision = [], []
     for item in quotables:
         scores = probabilities[item.start : item.start + len(item.texts)]
         order = np.argsort(-scores)
+        floor = max(threshold, ratio * float(scores[order[0]]))
         chosen: list[int] = []
         per_passage: dict[str, int] = {}
         for i in order:
-            if scores[i] < threshold or len(chosen) >= limit:
+            if scores[i] < floor or len(chosen) >= limit:
                 break
             if per_passage.get(item.passages[i], 0) < 2:
                 chosen.append(int(i))
@@ -154,14 +159,24 @@ def _simulated_quality(probabilities: np.ndarray, quotables: list[Quotable], thr
     return float(np.mean(recall) + np.mean(precision))
 
 
-def _quote_threshold(probabilities: np.ndarray, quotables: list[Quotable], limit: int) -> float:
-    """The probability above which to quote that maximises must-contain recall + citation precision on tune."""
-    best, chosen = -1.0, 0.5
-    for threshold in np.linspace(0.05, 0.95, 91):
-        quality = _simulated_quality(probabilities, quotables, float(threshold), limit)
-        if quality > best:
-            best, chosen = quality, float(threshold)
-    return round(chosen, 3)
+def _quote_thresholds(probabilities: np.ndarray, quotables: list[Quotable], limit: int) -> dict[str, float]:
+    """The probability above which a sentence is quoted, then the share of the best probability a
+    further quote needs, each the one that maximises must-contain recall + citation precision on tune.
+    The absolute threshold is fitted alone first: it is also the test a country's best sentence and a
+    question part's best sentence must pass, so the ratio must not stand in for it."""
+
+    def best_of(grid: np.ndarray, quality) -> float:
+        # The quality is a step function of a few hundred questions: the best value of its moving
+        # average is taken, so that a lucky spike between two poor values is not chosen.
+        scores = np.array([quality(float(value)) for value in grid])
+        smooth = np.convolve(np.pad(scores, _SMOOTHING, mode="edge"), np.ones(2 * _SMOOTHING + 1), "valid")
+        return float(grid[int(np.argmax(smooth))])
+
+    threshold = best_of(np.linspace(0.05, 0.95, 91),
+                        lambda t: _simulated_quality(probabilities, quotables, t, 0.0, limit))
+    ratio = best_of(np.linspace(0.0, 0.95, 20),
+                    lambda r: _simulated_quality(probabilities, quotables, threshold, r, limit))
+    return {"quote": round(threshold, 3), "quote_ratio": round(ratio, 3)}
 
 
 def _abstain_thresholds(best: np.ndarray, closest: np.ndarray, answerable: np.ndarray) -> dict[str, float]:
@@ -185,14 +200,14 @@ def fit_evidence(index: LoadedIndex, searcher: Searcher, cases: list[TestCase], 
     examples, answerable, quotables = evidence_examples(index, searcher, cases, k)
     model = _regression(examples)
     probabilities = model.predict_proba(examples.rows)[:, 1]
-    quote = _quote_threshold(probabilities, quotables, searcher.settings.answers.max_answer_sentences)
+    quote = _quote_thresholds(probabilities, quotables, searcher.settings.answers.max_answer_sentences)
     best = np.zeros(len(answerable))  # a question without candidates has best probability 0
     closest = np.full(len(answerable), -1.0)
     similarity = examples.rows[:, EVIDENCE_FEATURES.index("similarity")]
     for group in np.unique(examples.groups):
         best[group] = probabilities[examples.groups == group].max()
         closest[group] = similarity[examples.groups == group].max()
-    thresholds = {"quote": quote, **_abstain_thresholds(best, closest, answerable)}
+    thresholds = {**quote, **_abstain_thresholds(best, closest, answerable)}
     meta = {"fitted_on": source, "fitted_at": datetime.now(UTC).strftime("%Y-%m-%d"),
             "questions": int(len(answerable)), "sentences": int(len(examples.labels)),
             "positives": int(examples.labels.sum()), "k": k}

@@ -14,16 +14,10 @@ from assistant.config import Settings
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.sources import SourceError, discover, file_sha256, load_document, read_catalog
 from assistant.ingest.tagging import tag_chunk
-from assistant.models import Chunk, Document
+from assistant.models import Chunk, Document, DocumentMeta
 from assistant.search.embedding import Embedder, ProgressFactory
-from assistant.search.index import (
-    FORMAT_VERSION,
-    BuildStats,
-    IndexProblem,
-    build_index,
-    chunker_settings,
-    read_manifest,
-)
+from assistant.search.index import FORMAT_VERSION, IndexProblem, chunker_settings, read_manifest
+from assistant.search.writer import BuildStats, build_index
 
 
 @dataclass
@@ -76,7 +70,8 @@ def ingest(
     sources, dropped = _source_list(paths, settings, rebuild)
     result = IngestResult(stats=None, dropped=dropped)
     catalogs: dict[Path, dict[str, dict]] = {}
-    prepared: list[tuple[Document, list[Chunk]]] = []
+    # Only the metadata is kept beside the chunks: a document's lines can be many MB.
+    prepared: list[tuple[DocumentMeta, list[Chunk]]] = []
     seen_ids: dict[str, Path] = {}
     for path in discover(sources):
         try:
@@ -95,7 +90,7 @@ def ingest(
             result.failures.append(FileFailure(exc.path, exc.reason))
             continue
         seen_ids[document.meta.doc_id] = path
-        prepared.append((document, chunks))
+        prepared.append((document.meta, chunks))
         result.loaded.append(path.name)
     if not prepared:
         return result

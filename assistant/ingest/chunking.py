@@ -7,6 +7,7 @@ never cross a section boundary, so every chunk has exactly one heading path and 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -67,10 +68,13 @@ def _section_text(section: Section) -> tuple[str, list[_Placed]]:
     return "".join(parts), placed
 
 
-def _span(placed: list[_Placed], start: int, end: int) -> list[Line]:
-    return [p.line for p in placed if start <= p.start < end] or [
-        max((p for p in placed if p.start <= start), key=lambda p: p.start).line
-    ]
+def _span(placed: list[_Placed], starts: list[int], start: int, end: int) -> list[Line]:
+    """The lines that begin inside [start, end), else the line the span starts in (``starts`` sorted, as placed)."""
+    # Bisection, not a scan: a long section has thousands of lines and as many chunks.
+    first, last = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+    if first < last:
+        return [p.line for p in placed[first:last]]
+    return [placed[bisect.bisect_right(starts, start) - 1].line]
 
 
 def chunk_document(document: Document, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
@@ -89,12 +93,13 @@ def chunk_document(document: Document, chunk_size: int, chunk_overlap: int) -> l
         text, placed = _section_text(section)
         if not placed:
             continue
+        starts = [p.start for p in placed]
         for piece in splitter.create_documents([text]):
             body = piece.page_content.strip()
             if sum(c.isalpha() for c in body) < _MIN_LETTERS:
                 continue
             start = piece.metadata["start_index"]
-            lines = _span(placed, start, start + len(piece.page_content))
+            lines = _span(placed, starts, start, start + len(piece.page_content))
             chunk_id = make_chunk_id(doc_id, section.heading_path, body)
             if chunk_id in seen:
                 continue

@@ -8,13 +8,19 @@ Published PDFs mark headings only by larger or bold text; their words alone do n
 size is the most common size by characters; clearly larger lines are headings ranked by size
 (largest = 1), and short bold lines at body size are the lowest level. When the PDF gives no size
 signal, ``PdfText.typographic`` is False and the caller guesses headings from the text instead.
+
+pypdf logs what it repaired ("EOF marker not found") without saying in which file; those warnings
+are held while a PDF is read and logged again here, each naming the file.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +41,7 @@ _BOLD_MARKERS = ("bold", "black", "heavy")  # "Semibold"/"DemiBold" contain "bol
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _PAGE_NUMBER = re.compile(r"^[\s\-–—]*(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?[\s\-–—]*$", re.IGNORECASE)
 _NO_FULL_STOP = (".", ",", ";")
+_log = logging.getLogger(__name__)
 
 
 class PdfProblem(Exception):
@@ -223,8 +230,39 @@ def _open(path: Path) -> PdfReader:
     return reader
 
 
+class _Held(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages[record.getMessage()] += 1
+
+
+@contextmanager
+def _warnings_naming(path: Path) -> Iterator[None]:
+    """pypdf's warnings while ``path`` is read, logged again with the file's name (once per message,
+    with a count). Ingest reads one file at a time, so what pypdf logs meanwhile is about this file."""
+    pypdf_log = logging.getLogger("pypdf")
+    held, propagate = _Held(), pypdf_log.propagate
+    pypdf_log.addHandler(held)
+    pypdf_log.propagate = False
+    try:
+        yield
+    finally:
+        pypdf_log.removeHandler(held)
+        pypdf_log.propagate = propagate
+        for message, count in held.messages.items():
+            _log.warning("%s: %s%s", path, message, f" ({count} times)" if count > 1 else "")
+
+
 def read_pdf(path: Path) -> PdfText:
     """The lines of the PDF at ``path`` with page, line-within-page and heading level, or PdfProblem."""
+    with _warnings_naming(path):
+        return _read(path)
+
+
+def _read(path: Path) -> PdfText:
     try:
         reader = _open(path)
         pages = [[_raw_line(number, runs) for runs in _page_runs(page)] for number, page in enumerate(reader.pages, 1)]

@@ -4,11 +4,15 @@ Owns: reading bytes, decoding, recognising heading lines in Markdown and plain t
 metadata of each file (from ``catalog.toml`` beside it, or derived from the file). PDFs are read by
 ``ingest.pdf`` (headings from typography); their problems come back here as ``SourceError``. Every
 problem a file can have is raised as a ``SourceError`` naming the file and the reason; nothing is printed.
+What a folder holds but ingest does not read (sub-folders, symbolic link loops, broken links, devices)
+is logged as a warning naming it, so nothing is left out without a word.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import re
 import tomllib
 from pathlib import Path
@@ -22,6 +26,7 @@ CATALOG_NAME = "catalog.toml"
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _MD_BOLD_LINE = re.compile(r"^\*{2,3}([^*]{3,100})\*{2,3}$")
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+[A-Z][^.!?]*$")
+_log = logging.getLogger(__name__)
 
 
 class SourceError(Exception):
@@ -58,20 +63,38 @@ def read_catalog(folder: Path) -> dict[str, dict]:
         raise SourceError(path, f"catalog is not valid TOML: {exc}") from exc
 
 
+def _not_read(entry: Path) -> str | None:
+    """Why a folder's entry is not read as a file, or None when it is one."""
+    try:
+        entry.stat()  # follows links: a loop or a dangling link fails here
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return "broken symbolic link" if entry.is_symlink() else f"cannot be read ({exc.strerror})"
+    if entry.is_file():
+        return None
+    if entry.is_dir():
+        return "a sub-folder (sub-folders are not read; pass it to ingest as a path of its own)"
+    return "not a regular file"
+
+
 def discover(paths: list[Path]) -> list[Path]:
     """Expand folders into the files they hold (sorted; hidden files and the catalog skipped), so an
-    unsupported file in a folder is reported rather than silently ignored. Files and missing paths pass."""
+    unsupported file in a folder is reported rather than silently ignored, and anything else in the
+    folder is logged as skipped. Files and missing paths pass."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(
-                    p for p in path.iterdir()
-                    if p.is_file() and not p.name.startswith(".") and p.name != CATALOG_NAME
-                )
-            )
-        else:
+        if not path.is_dir():
             found.append(path)
+            continue
+        for entry in sorted(path.iterdir()):
+            if entry.name.startswith(".") or entry.name == CATALOG_NAME:
+                continue
+            reason = _not_read(entry)
+            if reason is None:
+                found.append(entry)
+            else:
+                _log.warning("skipped %s: %s", entry, reason)
     return found
 
 

@@ -7,7 +7,10 @@ A question across countries gets each country whose best sentence passes, as a s
 several parts gets a quote per part the documents answer and names the parts they do not. It
 abstains, listing the closest passages, when:
 - the question names a country the documents neither have a section on nor mention;
+- the question names a country the documents only mention, and no passage naming it answers;
 - the question asks for an amount of money and no candidate sentence states one;
+- the question asks how many or how much of something and no candidate sentence gives a figure
+  and names that thing;
 - no sentence passes the abstention thresholds (probability and cosine, fitted on the tune split).
 Composing the text is ``qa.compose``.
 """
@@ -26,6 +29,7 @@ from assistant.qa.evidence import EVIDENCE_FEATURES, Candidate, EvidenceFeatures
 from assistant.search.embedding import Embedder
 from assistant.search.index import LoadedIndex
 from assistant.search.retrieval import RetrievalResult
+from assistant.text.answer_types import counted_terms, states_a_figure_of
 from assistant.text.geography import countries_in_text
 from assistant.text.intents import asks_for_money, mentions_money, question_parts
 
@@ -53,6 +57,9 @@ class ExtractiveAnswerer:
         self.composer = Composer(index)
         self.model = fitted.load("evidence", EVIDENCE_FEATURES)
         self.quote_threshold = self.model.thresholds["quote"]
+        # A quote must also come near the best sentence's probability: a second, weaker sentence is
+        # more often off the point than it adds an answer (the ratio is fitted with the threshold).
+        self.quote_ratio = self.model.thresholds.get("quote_ratio", 0.0)
         self.abstain_threshold = self.model.thresholds["abstain"]
         self.abstain_similarity = self.model.thresholds["abstain_similarity"]
         # Countries the documents speak of: a section of their own, or a mention in a passage.
@@ -98,8 +105,9 @@ class ExtractiveAnswerer:
         for candidate in required:
             take(candidate)
         limit = self.settings.answers.max_answer_sentences
+        floor = max(self.quote_threshold, self.quote_ratio * (candidates[0].probability if candidates else 0.0))
         for candidate in candidates:
-            if candidate.probability < self.quote_threshold or len(chosen) >= limit:
+            if candidate.probability < floor or len(chosen) >= limit:
                 break
             if per_passage.get(candidate.passage.chunk.chunk_id, 0) < _PER_PASSAGE:
                 take(candidate)
@@ -117,11 +125,26 @@ class ExtractiveAnswerer:
             return abstention(result, reason, start)
         passages = evidence_passages(result)
         candidates = self.scored(result, passages)
+        mentioned = [c for c in analysis.named_countries if c not in analysis.indexed_countries]
+        if mentioned and not analysis.indexed_countries and result.filters.country is None:
+            # The place has no section, only mentions: the evidence must come from where it is named.
+            candidates = [c for c in candidates if set(mentioned) & set(countries_in_text(c.passage.chunk.text))]
+            if not candidates:
+                reason = (
+                    f"The indexed documents mention {', '.join(mentioned)} only in passing, and none of "
+                    "those passages answers this."
+                )
+                return abstention(result, reason, start)
         if asks_for_money(result.question):
             candidates = [c for c in candidates if mentions_money(c.text)]
             if not candidates:
                 reason = "The question asks for an amount of money, and no passage found states one."
                 return abstention(result, reason, start)
+        counted = None if question_parts(result.question) else counted_terms(result.question)
+        if counted and not any(states_a_figure_of(c.text, counted, c.probability >= self.quote_threshold)
+                               for c in candidates):
+            reason = "The question asks how many or how much, and no passage found gives that figure."
+            return abstention(result, reason, start)
         closest = max((c.similarity for c in candidates), default=-1.0)
         if not candidates or candidates[0].probability < self.abstain_threshold or closest < self.abstain_similarity:
             return abstention(result, "Nothing in the indexed documents answers this closely enough.", start)

@@ -102,7 +102,9 @@ def shown(value: object) -> str:
 
 def check_text(value: str, what: str = "the question") -> str:
     """The value when it is valid Unicode text; QuestionError for lone surrogates, which no file,
-    database or page can hold."""
+    database or page can hold, and for NUL, which PostgreSQL text cannot hold."""
+    if "\x00" in value:
+        raise QuestionError(f"{what} holds a NUL character, which is not text")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:

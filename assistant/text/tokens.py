@@ -1,21 +1,26 @@
 """Tokenizing: the one tokenizer used for chunks, sentences and queries alike.
 
 Lower-case, English stop words, Snowball stemming (bm25s + PyStemmer), so a query and the index
-always agree on what a term is.
+always agree on what a term is. Safe to call from several threads at once: each thread stems with
+its own stemmer, because a PyStemmer ``Stemmer`` is not thread-safe.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 import bm25s
+import Stemmer
+
+_local = threading.local()
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+def _stemmer() -> Stemmer.Stemmer:
+    """This thread's stemmer, made on its first use (a few microseconds, a small cache each)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:

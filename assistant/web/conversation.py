@@ -11,11 +11,13 @@ SCORE trainers in Africa market the training?"), stored as the turn's ``read_as`
 asked with that earlier question as context. Either way the turn's ``context`` is the earlier
 question it was read with, so it never counts as standalone itself. A full question starts a new
 topic and is asked on its own, so earlier turns cannot pull its retrieval off course.
+
+A ``Chat`` answers from one index build only; ``assistant.web.live_index`` makes a new one for a
+new build. It takes no lock: several requests may ask at once, each in its own thread.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from functools import cached_property
@@ -44,14 +46,11 @@ class UnknownConversation(LookupError):
 
 
 class Chat:
-    """Asks questions in conversations and stores every turn."""
+    """Asks questions in conversations, from one index build, and stores every turn."""
 
     def __init__(self, assistant: Assistant, store: ChatStore) -> None:
         self.assistant = assistant
         self.store = store
-        # One question at a time through the model and the shared tokenisers (the Snowball stemmer
-        # is not thread-safe); on a 2-core server parallel encoding would not be faster anyway.
-        self.lock = threading.Lock()
 
     def ask(
         self,
@@ -74,13 +73,12 @@ class Chat:
                 raise UnknownConversation(f"no conversation with id '{conversation_id}'")
             earlier = self.store.questions(conversation_id)
         reading = self._reading(text, earlier)
-        with self.lock:
-            if reading is None:
-                answer = self.assistant.ask(text, valid, k)
-            else:
-                answer = self.assistant.ask(reading.question, valid, k, context=reading.context)
-                answer = answer.model_copy(update={"question": text})  # the turn keeps what was typed
-        latency_ms = (time.perf_counter() - start) * 1000  # what the trainer waited, queueing included
+        if reading is None:
+            answer = self.assistant.ask(text, valid, k)
+        else:
+            answer = self.assistant.ask(reading.question, valid, k, context=reading.context)
+            answer = answer.model_copy(update={"question": text})  # the turn keeps what was typed
+        latency_ms = (time.perf_counter() - start) * 1000  # what the trainer waited for the answer
         context, read_as = (None, None) if reading is None else (reading.earlier, reading.read_as)
         try:
             return self.store.record_turn(
@@ -102,10 +100,9 @@ class Chat:
     ) -> tuple[Filters, list[Passage]]:
         """The validated filters and the ranked passages for a query (QuestionError on bad input)."""
         valid = self.assistant.filters(**_given(filters))
-        with self.lock:
-            return valid, self.assistant.search(query, valid, k)
+        return valid, self.assistant.search(query, valid, k)
 
     @cached_property
     def facets(self) -> dict[str, dict[str, int]]:
-        """Filter values with counts; computed once, the index does not change while the app runs."""
+        """Filter values with counts; computed once, as this Chat's index build never changes."""
         return self.assistant.facets()

@@ -1,8 +1,10 @@
 """The app factory import string uvicorn's workers start from: ``assistant.web.factory:app_from_environment``.
 
-Each worker process calls it once: settings come from the environment (``SCORE_*``), the database
-is expected to be migrated already (``score-assistant db upgrade`` runs once before the workers
-start), and the index to be built (``serve`` builds or checks it once, before the workers).
+Each worker process calls it once: settings come from the environment (``SCORE_*``, and what
+``serve`` decided for every worker, such as ``OMP_NUM_THREADS``), the database is expected to be
+migrated already (``serve`` runs ``score-assistant db upgrade`` once before the workers start), and
+the index to be built (``serve`` builds or checks it once, before the workers). Each worker then
+follows the index builds that ``ingest`` swaps in (``assistant.web.live_index``).
 """
 
 from __future__ import annotations

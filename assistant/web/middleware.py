@@ -1,8 +1,10 @@
-"""HTTP middleware around every route: the request body size limit and the security headers.
+"""HTTP middleware around every route: the request body size limit, the security headers, and HEAD.
 
 Pure ASGI (no BaseHTTPMiddleware), so the body is counted as it streams in and a large upload is
 refused with 413 before the app reads it. The security headers carry the policy the answering
-router declared (``assistant.web.security``), or the default one for responses no router gave.
+router declared (``assistant.web.security``), or the default one for responses no router gave; an
+unexpected exception becomes a 500 sent through them too (Starlette's own error middleware sits
+outside every user middleware, so its 500 would carry none). HEAD is answered as GET without a body.
 """
 
 from __future__ import annotations
@@ -26,16 +28,20 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, _too_large(limit))
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": _too_large(limit)}).encode()
+async def _send_json_error(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    await _send_json_error(send, 413, _too_large(limit))
 
 
 class BodySizeLimit:
@@ -79,7 +85,7 @@ class BodySizeLimit:
 
 
 class SecurityHeaders:
-    """Adds CSP, nosniff, referrer and framing headers to every HTTP response."""
+    """Adds CSP, nosniff, referrer and framing headers to every HTTP response, a 500 included."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -88,8 +94,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
+
         async def with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 policy = policy_of(scope)
                 headers += [
@@ -101,4 +111,32 @@ class SecurityHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            # Answered here, with the headers, then raised on: the server logs the traceback as usual
+            # and, seeing a response already sent, sends no second one.
+            if not started:
+                await _send_json_error(with_headers, 500, "internal server error")
+            raise
+
+
+class HeadAsGet:
+    """Answers HEAD like GET, headers and all, without the body (FastAPI's routes list GET only)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        # The same scope otherwise: ``state`` stays shared, so the policy the router sets still
+        # reaches SecurityHeaders outside.
+        await self.app({**scope, "method": "GET"}, receive, without_body)

@@ -1,7 +1,10 @@
 """Request shapes of the web app: the filter fields (made from ``FILTER_KEYS``), the API bodies, the chat form.
 
 The filter fields are generated from the one list of filter keys, so the JSON body, the query
-string of ``/api/search`` and the chat form cannot disagree on what a filter is called.
+string of ``/api/search`` and the chat form cannot disagree on what a filter is called. The
+question's length limits are documented here (``QUESTION_LIMITS``) but checked by
+``check_question`` with the configured limit, so an over-long question gets the same 400 and message
+from the API, the chat and the CLI.
 """
 
 from __future__ import annotations
@@ -10,11 +13,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
+from assistant.config import RetrievalSettings
 from assistant.search.filters import FILTER_KEYS, QuestionError, check_text
 
 # Database ids are signed 64-bit integers; a larger one is no id, not a server error.
 MAX_ID = 2**63 - 1
 MAX_COMMENT_CHARS = 2000
+# The documented limits of a question: the default of SCORE_MAX_QUESTION_CHARS (the schema is the
+# same for every deployment; a question outside them is refused with 400, not 422).
+MAX_QUESTION_CHARS: int = RetrievalSettings.model_fields["max_question_chars"].default
+QUESTION_LIMITS = {"minLength": 1, "maxLength": MAX_QUESTION_CHARS}
 
 
 def _valid_text(value: str) -> str:
@@ -53,9 +61,11 @@ class FilterQuery(FilterFields):  # type: ignore[misc, valid-type]
 
 
 class AskRequest(BaseModel):
-    question: str = Field(description="The question (1 to 2000 characters)", examples=[
-        "How did trainers get enterprises to pay for the training?"
-    ])
+    question: str = Field(
+        description=f"The question (1 to {MAX_QUESTION_CHARS} characters, not counting surrounding spaces)",
+        examples=["How did trainers get enterprises to pay for the training?"],
+        json_schema_extra=QUESTION_LIMITS,
+    )
     filters: FilterSpec | None = None
     conversation_id: Text | None = Field(
         None, max_length=64, description="Continue this conversation (follow-ups are read with its earlier questions)"

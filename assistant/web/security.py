@@ -2,21 +2,29 @@
 Content-Security-Policy its pages get.
 
 A router is made with ``secured_router(POLICY, …)``; a dependency of that router asks
-``current_user`` who is asking, refuses a user whose role the policy does not admit (401 for an
-anonymous visitor, 403 for a signed-in one), and records the policy on the request, where the
-``SecurityHeaders`` middleware writes it on the response. A response no router produced (404 for an
-unknown path, 413) gets ``APP``. No route checks roles inline. Sign-in and CSRF come with accounts.
+``current_user`` who is asking, refuses a user whose role the policy does not admit, checks the CSRF
+token of a state-changing request made with the session cookie (``web.csrf``), and records the
+policy on the request, where the ``SecurityHeaders`` middleware writes it on the response. A
+response no router produced (404 for an unknown path, 413) gets ``APP``. No route checks roles inline.
+
+Refusals: a signed-in user without the role gets 403. An anonymous visitor gets 401 from the API
+(``WWW-Authenticate: Bearer``); on a page a browser is sent to ``/login?next=…`` (303, or htmx's
+``HX-Redirect``). A policy without roles admits everyone, anonymous trainers too, unless
+``SCORE_REQUIRE_LOGIN`` is set: then only signed-in users, except on ``PUBLIC`` routers (signing in,
+health checks), which stay open whatever the setting.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.types import Scope
 
 from assistant.models import Role, User
+from assistant.web import csrf
+from assistant.web.auth import sign_in_url
 from assistant.web.deps import current_user
 
 _STATE_KEY = "security_policy"
@@ -27,9 +35,12 @@ class SecurityPolicy:
     name: str
     content_security_policy: str
     roles: frozenset[Role] | None = None  # who may use the routes; None: everyone, anonymous trainers too
+    public: bool = False  # open to anonymous visitors even when SCORE_REQUIRE_LOGIN is set
 
-    def admits(self, user: User) -> bool:
-        return self.roles is None or (not user.anonymous and user.role in self.roles)
+    def admits(self, user: User, require_login: bool = False) -> bool:
+        if self.roles is not None:
+            return not user.anonymous and user.role in self.roles
+        return self.public or not require_login or not user.anonymous
 
     def only(self, *roles: Role) -> SecurityPolicy:
         """The same policy, for these roles only."""
@@ -43,6 +54,8 @@ APP = SecurityPolicy(
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 )
+# Signing in and the health checks: the chat's headers, open to everyone whatever SCORE_REQUIRE_LOGIN says.
+PUBLIC = replace(APP, name="public", public=True)
 # The OpenAPI pages (/docs, /redoc) are FastAPI's own and load Swagger/ReDoc from their CDN with an
 # inline bootstrap script: a policy that allows exactly that, on those pages only.
 DOCS = SecurityPolicy(
@@ -61,20 +74,34 @@ REPORT = SecurityPolicy(
 )
 
 
-def _declare(policy: SecurityPolicy) -> Any:
-    def apply(request: Request, user: Annotated[User, Depends(current_user)]) -> None:
+def _refusal(request: Request, user: User, page: bool) -> HTTPException:
+    if not user.anonymous:
+        return HTTPException(403, f"the {user.role} role may not use this page")
+    message = "sign in to use this page"
+    if page and request.headers.get("HX-Request") == "true":
+        return HTTPException(401, message, headers={"HX-Redirect": sign_in_url(request)})
+    if page and "text/html" in request.headers.get("accept", ""):
+        # A redirect raised as an HTTPException: the app's handler sends 3xx as they are, Location included.
+        return HTTPException(303, message, headers={"Location": sign_in_url(request)})
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _declare(policy: SecurityPolicy, page: bool) -> Any:
+    async def apply(request: Request, user: Annotated[User, Depends(current_user)]) -> None:
         setattr(request.state, _STATE_KEY, policy)
-        if not policy.admits(user):
-            if user.anonymous:
-                raise HTTPException(401, "sign in to use this page")
-            raise HTTPException(403, f"the {user.role} role may not use this page")
+        settings = getattr(request.app.state, "settings", None)
+        if not policy.admits(user, require_login=settings is not None and settings.web.require_login):
+            raise _refusal(request, user, page)
+        await csrf.check(request)
 
     return Depends(apply)
 
 
 def secured_router(policy: SecurityPolicy, **kwargs: Any) -> APIRouter:
-    """An APIRouter whose every response carries ``policy``."""
-    dependencies = [_declare(policy), *kwargs.pop("dependencies", [])]
+    """An APIRouter whose every response carries ``policy``; pages when ``include_in_schema=False``
+    (an anonymous browser is sent to sign in), API routes otherwise (401)."""
+    page = kwargs.get("include_in_schema") is False
+    dependencies = [_declare(policy, page), *kwargs.pop("dependencies", [])]
     return APIRouter(dependencies=dependencies, **kwargs)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assistant.db.tables.base import Base, now
@@ -27,6 +27,8 @@ class ConversationRow(Base):
 
 class QuestionRow(Base):
     __tablename__ = "questions"
+    # One question per position in a conversation, whoever writes it (migration 0003).
+    __table_args__ = (Index("uq_questions_conversation_position", "conversation_id", "position", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,8 @@
-"""Saved evaluation runs, for the web app's /eval pages: listing them and finding one by name safely."""
+"""Saved evaluation runs, for the web app's /eval pages: listing them and finding one by name safely.
+
+Only report folders that really lie inside the reports folder count: a symbolic link that leads
+outside it is neither listed nor found, so a link cannot publish a folder from elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -53,6 +57,11 @@ def summarise_report(path: Path) -> ReportSummary:
     )
 
 
+def _inside(reports_dir: Path, path: Path) -> bool:
+    """Whether ``path`` (a symbolic link resolved) is a direct child of ``reports_dir``."""
+    return path.resolve().parent == reports_dir.resolve()
+
+
 def list_reports(reports_dir: Path | str = DEFAULT_REPORTS_DIR) -> list[ReportSummary]:
     """The saved runs under reports_dir (directories holding report.json), newest first.
 
@@ -64,7 +73,8 @@ def list_reports(reports_dir: Path | str = DEFAULT_REPORTS_DIR) -> list[ReportSu
     summaries = [
         summarise_report(child)
         for child in reports_dir.iterdir()
-        if child.is_dir() and not child.name.startswith(".") and (child / REPORT_JSON).exists()
+        if child.is_dir() and not child.name.startswith(".") and _inside(reports_dir, child)
+        and (child / REPORT_JSON).exists()
     ]
     return sorted(summaries, key=lambda s: (s.created_at or "", s.name), reverse=True)
 
@@ -78,6 +88,6 @@ def find_report(reports_dir: Path | str, name: str) -> Path:
     if not name or name in (".", "..") or name.startswith(".") or "/" in name or "\\" in name or "\x00" in name:
         raise ReportError(f"{name!r} is not a report name")
     path = reports_dir / name
-    if path.resolve().parent != reports_dir.resolve() or not (path / REPORT_JSON).is_file():
+    if not _inside(reports_dir, path) or not (path / REPORT_JSON).is_file():
         raise ReportError(f"no report called {name!r} in {reports_dir}")
     return path

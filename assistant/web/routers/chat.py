@@ -15,10 +15,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from assistant.db.engine import UnknownRecord
 from assistant.models import Turn
-from assistant.qa.passages import UnknownPassage, passage_context
+from assistant.qa.passages import UnknownPassage, passage_context, passage_path
 from assistant.search.filters import QuestionError
 from assistant.web.conversation import UnknownConversation
 from assistant.web.deps import ChatDep, TemplatesDep
+from assistant.web.errors import error_page, form_error
 from assistant.web.schemas import MAX_COMMENT_CHARS, MAX_ID, AskForm, Text
 from assistant.web.security import APP, secured_router
 from assistant.web.views import filter_fields, turn_view
@@ -68,18 +69,6 @@ def _chat_page(
     return templates.TemplateResponse(request, "chat.html", context, status_code=status_code)
 
 
-def _not_found(request: Request, templates: TemplatesDep, message: str) -> Response:
-    return templates.TemplateResponse(request, "not_found.html", {"message": message}, status_code=404)
-
-
-def _form_error(request: Request, templates: TemplatesDep, message: str, status_code: int) -> Response:
-    """The error fragment, put in the form's error slot whatever the form targets."""
-    headers = {"HX-Retarget": "#form-error", "HX-Reswap": "innerHTML"}
-    return templates.TemplateResponse(
-        request, "_form_error.html", {"error": message}, status_code=status_code, headers=headers
-    )
-
-
 @router.get("/")
 def home(request: Request, templates: TemplatesDep, chat: ChatDep) -> Response:
     return _chat_page(request, templates, chat, [])
@@ -90,7 +79,7 @@ def conversation_page(conversation_id: str, request: Request, templates: Templat
     try:
         conversation = chat.store.conversation(conversation_id)
     except UnknownRecord:
-        return _not_found(request, templates, "There is no conversation at this address.")
+        return error_page(request, "There is no conversation at this address.", 404)
     return _chat_page(request, templates, chat, conversation.turns, conversation_id)
 
 
@@ -110,7 +99,7 @@ def ask(
         if isinstance(exc, UnknownConversation):
             message = "This conversation no longer exists. Start a new conversation to ask your question."
         if _htmx(request):
-            return _form_error(request, templates, message, status_code)
+            return form_error(request, message, status_code)
         turns = [] if status_code == 404 or not conversation_id else chat.store.conversation(conversation_id).turns
         return _chat_page(
             request, templates, chat, turns, conversation_id if turns else None,
@@ -133,12 +122,12 @@ def feedback(
     comment: Annotated[Text, Form(max_length=MAX_COMMENT_CHARS)] = "",
 ) -> Response:
     if rating not in ("up", "down"):
-        return Response("rating must be 'up' or 'down'", status_code=400, media_type="text/plain")
+        return error_page(request, "rating must be 'up' or 'down'", 400)
     try:
         chat.store.add_feedback(answer_id, rating, comment)  # type: ignore[arg-type]
         turn = chat.store.turn(answer_id)
     except UnknownRecord:
-        return _not_found(request, templates, "There is no such answer to rate.")
+        return error_page(request, "There is no such answer to rate.", 404)
     if not _htmx(request):
         return RedirectResponse(f"/c/{turn.conversation_id}#answer-{answer_id}", status_code=303)
     context = {"turn": turn_view(turn, chat.assistant.index), "thanks": True}
@@ -156,9 +145,11 @@ def passage_page(
     try:
         context = passage_context(chat.assistant.index, chunk_id, hl)
     except UnknownPassage:
-        return _not_found(request, templates, "There is no such passage in the index (it may have been re-indexed).")
+        return error_page(request, "There is no such passage in the index (it may have been re-indexed).", 404)
     panel = _htmx(request) and request.headers.get("HX-Target") == PANEL_ID
-    share = str(request.url)
+    # A relative link: the Host header is the client's to set, so an absolute URL built from it could
+    # point a shared link anywhere.
+    share = passage_path(chunk_id, hl)
     template = "_passage.html" if panel else "passage.html"
     response = templates.TemplateResponse(request, template, {"passage": context, "share_url": share, "panel": panel})
     response.headers["Vary"] = "HX-Request, HX-Target"

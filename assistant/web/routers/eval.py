@@ -14,6 +14,7 @@ from assistant.evaluation.reports.files import ReportError, load_report
 from assistant.evaluation.reports.listing import find_report, list_reports
 from assistant.evaluation.reports.render import render_report_html
 from assistant.web.deps import TemplatesDep
+from assistant.web.errors import error_page
 from assistant.web.security import APP, REPORT, secured_router
 
 router = secured_router(APP, include_in_schema=False)
@@ -32,4 +33,4 @@ def eval_report(name: str, request: Request, templates: TemplatesDep) -> Respons
         path = find_report(request.app.state.settings.web.reports_dir, name)
         return HTMLResponse(render_report_html(load_report(path), templates.env))
     except ReportError as exc:
-        return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
+        return error_page(request, str(exc), 404)
