@@ -2,10 +2,10 @@
 swapped in atomically.
 
 Owns the build's write path: the SQLite chunk store and embedding cache (carried over from the
-previous build), FAISS vectors added a window at a time, sentence vectors written into a
-memory-mapped ``sentences.npy``, the BM25 index and the manifest; and the atomic swap of the
-``current`` link. What the files mean, and how they are loaded, is ``search.index``'s. A build that
-fails leaves the previous index untouched.
+previous build), chunk vectors added to FAISS and sentence vectors appended to ``sentences.npy`` a
+window at a time, the BM25 index and the manifest; and the atomic swap of the ``current`` link.
+What the files mean, and how they are loaded, is ``search.index``'s. A build that fails leaves the
+previous index untouched.
 """
 
 from __future__ import annotations
@@ -140,8 +140,8 @@ def _write_build(
     """Stream the chunks through embedding into the files of a build, a window at a time.
 
     Memory stays flat whatever the corpus size: chunk vectors go into the FAISS index and sentence
-    vectors straight into a memory-mapped ``sentences.npy``; no list of every sentence, text or
-    vector is held. A window's chunk texts and sentences are embedded together, sorted by length.
+    vectors are appended to ``sentences.npy``; no list of every sentence, text or vector is held.
+    A window's chunk texts and sentences are embedded together, sorted by length.
     """
     chunk_count = sum(len(chunks) for _, chunks in documents)
     if not chunk_count:
@@ -149,9 +149,11 @@ def _write_build(
     # Counting first (splitting is cheap next to embedding) sizes the sentence matrix on disk up front.
     sentence_count = sum(len(split_sentences(c.text)) for _, chunks in documents for c in chunks)
     dense = faiss.IndexFlatIP(embedder.dimension)
-    sentence_vectors = np.lib.format.open_memmap(
-        build / "sentences.npy", mode="w+", dtype=np.float32, shape=(sentence_count, embedder.dimension)
-    )
+    # Appended window by window after an .npy header: written pages go to the page cache, not to this
+    # process's memory as a memory map's would.
+    sentence_file = (build / "sentences.npy").open("wb")
+    header = {"descr": "<f4", "fortran_order": False, "shape": (sentence_count, embedder.dimension)}
+    np.lib.format.write_array_header_1_0(sentence_file, header)
     total_texts = chunk_count + sentence_count
     progress = progress_factory(total_texts, "Embedding chunks and sentences") if progress_factory else None
     connection = sqlite3.connect(build / "chunks.sqlite")
@@ -171,7 +173,7 @@ def _write_build(
             vectors, new = embed_with_cache(texts, embedder, cache, progress)
             embedded += new
             dense.add(vectors[: len(window)])
-            sentence_vectors[sentence_row : sentence_row + len(sentences)] = vectors[len(window) :]
+            sentence_file.write(np.ascontiguousarray(vectors[len(window) :], dtype="<f4").tobytes())
             connection.executemany(
                 "INSERT INTO chunks VALUES (?, ?, ?, ?)",
                 [(chunk_row + i, c.chunk_id, c.doc_id, c.model_dump_json()) for i, (_, c) in enumerate(window)],
@@ -185,10 +187,9 @@ def _write_build(
         connection.commit()
     finally:
         connection.close()
+        sentence_file.close()
         if progress is not None:
             progress.close()
-    sentence_vectors.flush()
-    del sentence_vectors
     faiss.write_index(dense, str(build / "dense.faiss"))
     LexicalIndex.build([lexical_text(c) for _, chunks in documents for c in chunks]).save(build / "lexical")
 
