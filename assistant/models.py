@@ -151,6 +151,62 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(default_factory=list)
     filters: dict[str, str] = Field(default_factory=dict)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    # After a curated answer: the documents' own extracted answer, shown under "More from the documents".
+    more: Answer | None = None
+
+
+class Story(BaseModel):
+    """A success story: one country section of a document, derived from the index at every load.
+
+    ``story_id`` is the section's id, so it stays the same across builds while the section keeps its
+    heading path. ``figures`` are the story's sentences that state a quantity ("272 SMEs").
+    """
+
+    story_id: str
+    doc_id: str
+    country: str | None
+    region: str
+    headline: str
+    heading_path: list[str]
+    modules: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    year: int | None = None
+    period: str | None = None
+    figures: list[str] = Field(default_factory=list)
+    chunk_ids: list[str] = Field(default_factory=list)
+
+
+class Excerpt(BaseModel):
+    """A quoted piece of one passage, as a collection, a curated answer or an export keeps it: the
+    verbatim text (``shortened`` when cut, marked "…") and where it comes from, with a hash of the
+    passage text when it was taken, so a later build that changes the passage can be noticed."""
+
+    chunk_id: str
+    doc_id: str
+    heading_path: list[str]
+    page_start: int | None = None
+    page_end: int | None = None
+    line_start: int | None = None
+    line_end: int | None = None
+    text: str
+    shortened: bool = False
+    passage_sha256: str
+
+
+class HandoutItem(BaseModel):
+    """One example of a handout: its heading ("Country: headline"), its quotes and the facilitator's note."""
+
+    heading: str
+    country: str | None = None
+    excerpts: list[Excerpt]
+    note: str | None = None  # the facilitator's own words, never shown as a quote
+
+
+class Handout(BaseModel):
+    """What an export renders (DOCX, PPTX, Markdown): a title and its examples, in order."""
+
+    title: str
+    items: list[HandoutItem]
 
 
 Rating = Literal["up", "down"]

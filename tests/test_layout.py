@@ -14,12 +14,12 @@ LAYERS: dict[str, int] = {
     "text": 1,
     "search": 2,
     "ingest": 3,
-    "qa": 4,
-    "db": 5, "evaluation": 5,
+    "qa": 4, "library": 4, "export": 4,
+    "db": 5, "evaluation": 5, "curation": 5,
     "web": 6,
     "cli": 7,
 }
-PURE = ("text", "ingest", "search", "qa")  # the core: never the database, the web or the CLI
+PURE = ("text", "ingest", "search", "qa", "library", "export")  # the core: never the database, the web or the CLI
 MAX_LINES = 350
 
 

@@ -69,6 +69,8 @@ def export(model: Any, folder: Path) -> Path:
                 dynamo=False,  # the TorchScript exporter needs no onnxscript and handles these models
             )
         model.tokenizer.save_pretrained(str(partial))
+        if not (partial / "tokenizer.json").is_file():
+            raise ValueError("the model has no fast tokenizer (tokenizer.json) to run it without transformers")
         info = {
             "inputs": names,
             "max_seq_length": int(model.max_seq_length),
