@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -161,3 +162,35 @@ def test_an_idle_app_loads_the_new_build_before_its_next_request(settings, embed
 
 def test_without_an_index_link_there_is_no_live_build(tmp_path):
     assert live_build(tmp_path) is None
+
+
+def test_loading_reads_every_file_from_the_build_the_link_named_first(settings, embedder, monkeypatch):
+    """The link is swapped by a new ingest right after the loader read the manifest: the loaded index is
+    still the old build throughout (its manifest, chunks and vectors), never a mix of the two."""
+    from assistant.search import index as index_module
+
+    old = "kept-old-build"  # a copy: ingest deletes the builds named build-* once it swapped past them
+    shutil.copytree(current_path(settings.index_dir).resolve(), settings.index_dir / old)
+    new = add_beekeeping_and_ingest(settings, embedder)
+    link = current_path(settings.index_dir)
+    os.replace(_link_to(settings, old), link)  # back to the old build, as before the new ingest
+    read = index_module._manifest_of
+
+    def read_then_swap(build):
+        manifest = read(build)
+        os.replace(_link_to(settings, new), link)  # ingest swaps the link while the old build loads
+        return manifest
+
+    monkeypatch.setattr(index_module, "_manifest_of", read_then_swap)
+    loaded = Assistant(settings, embedder=embedder).index
+    assert loaded.path.name == old and live_build(settings.index_dir) == new
+    assert NEW_DOC not in loaded.documents
+    assert {c.doc_id for c in loaded.chunks} == set(loaded.documents)
+    assert loaded.dense.ntotal == len(loaded.chunks)
+
+
+def _link_to(settings: Settings, build: str):
+    """A new link to ``build`` beside ``index/current``, to rename over it (atomic, as ingest swaps)."""
+    temporary = settings.index_dir / f".link-{build}"
+    os.symlink(build, temporary)
+    return temporary

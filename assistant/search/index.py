@@ -55,7 +55,11 @@ def current_path(index_dir: Path) -> Path:
 
 
 def read_manifest(index_dir: Path) -> dict | None:
-    path = current_path(index_dir) / MANIFEST
+    return _manifest_of(current_path(index_dir))
+
+
+def _manifest_of(build: Path) -> dict | None:
+    path = build / MANIFEST
     if not path.is_file():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
@@ -140,15 +144,18 @@ def check_manifest(manifest: dict, settings: Settings, dimension: int | None = N
 
 
 def load_index(settings: Settings, dimension: int | None = None) -> LoadedIndex:
-    """Load the current index, checking its manifest against the settings."""
-    manifest = read_manifest(settings.index_dir)
+    """Load the current index, checking its manifest against the settings.
+
+    The ``current`` link is resolved once, first: every file is then read from that one build, even
+    when ``ingest`` swaps the link to a newer build meanwhile."""
+    path = current_path(settings.index_dir).resolve()
+    manifest = _manifest_of(path)
     if manifest is None:
         raise IndexProblem(
             f"no index in {settings.index_dir}/. Run `score-assistant ingest` to build it from "
             f"{settings.corpus_dir}/."
         )
     check_manifest(manifest, settings, dimension)
-    path = current_path(settings.index_dir).resolve()
     connection = sqlite3.connect(f"file:{path / 'chunks.sqlite'}?mode=ro", uri=True)
     try:
         documents = {
