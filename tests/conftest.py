@@ -20,8 +20,10 @@ from tests.builders import write_small_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# SCORE_REQUIRE_POSTGRES is not a setting: it tells the tests that PostgreSQL must be there (CI).
-for _name in [name for name in os.environ if name.upper().startswith("SCORE_") and name != "SCORE_REQUIRE_POSTGRES"]:
+# SCORE_REQUIRE_POSTGRES and SCORE_REQUIRE_OFFICE are not settings: they tell the tests that PostgreSQL
+# and LibreOffice must be there (CI), so those tests fail rather than skip.
+_KEPT = ("SCORE_REQUIRE_POSTGRES", "SCORE_REQUIRE_OFFICE")
+for _name in [name for name in os.environ if name.upper().startswith("SCORE_") and name not in _KEPT]:
     del os.environ[_name]
 for _group in SETTINGS_GROUPS:
     _group.model_config["env_file"] = None
