@@ -31,6 +31,9 @@ test: install
 # HTTP load: Locust, headless, 30 s at 10 then at 50 clients (benchmarks/load.py; figures in benchmarks/results/).
 bench: index
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/curated_match.py
+	$(BIN)/python benchmarks/library.py
+	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/load.py
 
 # Scale (long: about an hour on 2 cores): a synthetic 50,000-chunk index (size, RSS, warm ask), flat FAISS

@@ -104,6 +104,9 @@ class WebSettings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest HTTP request body accepted")
     reports_dir: Path = Field(Path("eval/reports"), description="Saved evaluation reports shown at /eval")
     require_login: bool = Field(False, description="Only signed-in users may use the chat and the API")
+    # Curation policy: true, a curated answer is published by someone other than its author and the
+    # editor of the version published (assistant.db.curation_store).
+    require_second_review: bool = Field(False, description="A moderator may not publish their own draft")
     # Signs the session cookies; unset: generated once into var/secret_key (assistant.web.sessions).
     secret_key: str | None = Field(None, repr=False, description="Key signing the session cookies")
 

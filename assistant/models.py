@@ -37,6 +37,8 @@ class DocumentMeta(BaseModel):
     language: str = "en"
     publisher: str | None = None
     license: str | None = None
+    # May its passages be exported (handouts)? None: when the licence is a known open one (CC BY…).
+    reuse: bool | None = None
     attribution: str | None = None
     url: str | None = None
     source_path: str
@@ -193,6 +195,24 @@ class Excerpt(BaseModel):
     passage_sha256: str
 
 
+class PublishedCurated(BaseModel):
+    """A published curated answer as the matcher reads it: the version in service, who reviewed it
+    when, where it applies (country, region, filters), the phrasings it answers and its quotes.
+    A curated answer waiting for review after a source changed is never one of these."""
+
+    id: int
+    version: int
+    question: str
+    curator: str  # who reviewed (published) this version
+    reviewed_at: datetime
+    country: str | None = None
+    region: str | None = None
+    filters: dict[str, str] = Field(default_factory=dict)
+    phrasings: list[str] = Field(default_factory=list)  # the question first, then the alternates
+    quotes: list[Excerpt] = Field(default_factory=list)
+    note: str | None = None  # the moderator's own words, never shown as a quote
+
+
 class HandoutItem(BaseModel):
     """One example of a handout: its heading ("Country: headline"), its quotes and the facilitator's note."""
 
@@ -207,6 +227,37 @@ class Handout(BaseModel):
 
     title: str
     items: list[HandoutItem]
+
+
+CollectionItemKind = Literal["story", "passage", "selection"]
+
+
+class CollectionItem(BaseModel):
+    """One example kept in a collection: a story, a passage (or a quote of it) or chosen sentences,
+    with what it quotes (``excerpt``, hashed as the passage stood) and the facilitator's note."""
+
+    item_id: int
+    position: int  # 0-based place in the collection
+    kind: CollectionItemKind
+    story_id: str | None = None
+    heading: str  # "Country: headline" as it was when added
+    country: str | None = None
+    excerpt: Excerpt
+    note: str | None = None  # the facilitator's own words, never shown as a quote
+    added_at: datetime
+
+
+class Collection(BaseModel):
+    """A facilitator's ordered examples; readable by anyone holding ``share_token`` once it is shared."""
+
+    collection_id: int
+    owner_id: int
+    title: str
+    share_token: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    item_count: int = 0
+    items: list[CollectionItem] = Field(default_factory=list)
 
 
 Rating = Literal["up", "down"]

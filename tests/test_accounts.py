@@ -28,7 +28,7 @@ from assistant.db.accounts_store import (
 )
 from assistant.db.audit import Actor, audit_events
 from assistant.db.chat_store import ChatStore
-from assistant.db.engine import Database
+from assistant.db.engine import Database, head_revision
 from assistant.db.passwords import WeakPassword, hash_password, needs_rehash, rehash, verify_password
 from assistant.db.tables.accounts import AuditRow, UserRow
 from assistant.models import Answer
@@ -244,7 +244,7 @@ def test_0004_goes_down_and_up_keeping_every_chat_turn(database_url):
         chat.add_feedback(turn.answer_id, "down", "thin")
         accounts.add_user("ann@example.org", "moderator", PASSWORD, ADMIN)
         before = _counts(chat)
-        assert chat.database.current_revision() == "0004" and before["questions"] == 2
+        assert chat.database.current_revision() == head_revision() and before["questions"] == 2
 
         chat.database.downgrade("0003")
         assert chat.database.current_revision() == "0003"
@@ -252,7 +252,7 @@ def test_0004_goes_down_and_up_keeping_every_chat_turn(database_url):
         assert _counts(chat) == before
 
         chat.database.migrate()
-        assert chat.database.current_revision() == "0004"
+        assert chat.database.current_revision() == head_revision()
         assert ACCOUNT_TABLES <= set(inspect(chat.database.engine).get_table_names())
         assert _counts(chat) == before
         assert [t.answer for t in chat.conversation(turn.conversation_id).turns] == [answer, answer]

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assistant.db.engine import Database
@@ -84,6 +84,57 @@ def record(
                          object_id=object_id, before=before, after=after, client=actor.client))
     logger.log(level, "%s by %s%s on %s %s: %s -> %s", action, actor.name,
                f" from {actor.client}" if actor.client else "", object_type or "-", object_id or "-", before, after)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which entries to read: each field narrows the log (``actor`` and ``object_id`` match a part of
+    the text, case-insensitively; ``since``/``until`` bound ``at``, both included)."""
+
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def where(self) -> list[Any]:
+        found = []
+        if self.actor:
+            found.append(func.lower(AuditRow.actor).contains(self.actor.lower(), autoescape=True))
+        if self.action:
+            found.append(AuditRow.action == self.action)
+        if self.object_type:
+            found.append(AuditRow.object_type == self.object_type)
+        if self.object_id:
+            found.append(AuditRow.object_id.contains(self.object_id, autoescape=True))
+        if self.since is not None:
+            found.append(AuditRow.at >= self.since)
+        if self.until is not None:
+            found.append(AuditRow.at <= self.until)
+        return found
+
+
+def find_audit_events(
+    database: Database, query: AuditQuery, offset: int = 0, limit: int | None = 100
+) -> tuple[list[AuditEvent], int]:
+    """The entries ``query`` selects, newest first, from ``offset`` (``limit`` of them; None: all), and
+    how many it selects in all."""
+    rows = select(AuditRow).where(*query.where()).order_by(AuditRow.id.desc()).offset(offset).limit(limit)
+    with database.read() as session:
+        total = session.scalar(select(func.count()).select_from(AuditRow).where(*query.where())) or 0
+        return [AuditEvent.model_validate(row, from_attributes=True) for row in session.scalars(rows)], total
+
+
+def audit_vocabulary(database: Database) -> tuple[list[str], list[str]]:
+    """The actions and the object types the log holds, sorted (the choices of its filters)."""
+    with database.read() as session:
+        actions = session.scalars(select(AuditRow.action).distinct().order_by(AuditRow.action)).all()
+        types = session.scalars(
+            select(AuditRow.object_type).where(AuditRow.object_type.is_not(None)).distinct()
+            .order_by(AuditRow.object_type)
+        ).all()
+        return list(actions), [t for t in types if t]
 
 
 def audit_events(database: Database, action: str | None = None, limit: int = 100) -> list[AuditEvent]:

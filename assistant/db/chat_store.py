@@ -1,7 +1,9 @@
 """The chat's repository: conversations, questions, answers with their citations, timings and feedback.
 
 The web layer stores and reads chat turns through it and gets domain objects back (``Turn``,
-``Answer``, ``Feedback``), never ORM rows or sessions. Writes go through the database's unit of
+``Answer``, ``Feedback``), never ORM rows or sessions. An answer keeps which source gave it
+(``origin``), and a curated one its ``CuratedInfo`` and the extracted answer shown after it
+(``more``). Writes go through the database's unit of
 work. It knows nothing about HTTP or HTML.
 
 Turns of one conversation may be written at the same time by several threads, workers or machines;
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from assistant.config import Settings
 from assistant.db.engine import Database, UnknownRecord
 from assistant.db.tables.chat import AnswerRow, CitationRow, ConversationRow, FeedbackRow, QuestionRow
-from assistant.models import Answer, Citation, Conversation, Feedback, Passage, Rating, Turn
+from assistant.models import Answer, Citation, Conversation, CuratedInfo, Feedback, Passage, Rating, Turn
 
 _CITATION_FIELDS = tuple(Citation.model_fields)
 
@@ -43,6 +45,9 @@ def _turn(question: QuestionRow) -> Turn:
         passages=[Passage.model_validate(p) for p in row.passages],
         filters=row.filters,
         timings_ms=row.timings_ms,
+        origin=row.origin or "extracted",
+        curated=None if row.curated is None else CuratedInfo.model_validate(row.curated),
+        more=None if row.more is None else Answer.model_validate(row.more),
     )
     return Turn(
         conversation_id=question.conversation_id,
@@ -176,6 +181,9 @@ class ChatStore:
                 timings_ms=answer.timings_ms,
                 latency_ms=latency_ms,
                 citations=[CitationRow(**c.model_dump()) for c in answer.citations],
+                origin=answer.origin,
+                curated=None if answer.curated is None else answer.curated.model_dump(mode="json"),
+                more=None if answer.more is None else answer.more.model_dump(mode="json"),
             )
             session.add(question)
             session.flush()

@@ -173,6 +173,14 @@ def _derive_title(path: Path, lines: list[Line], pdf_title: str | None) -> str:
     return path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
 
 
+def _reuse(path: Path, entry: dict) -> bool | None:
+    """The catalog's ``reuse`` (may the document be exported?): true, false, or absent (None)."""
+    reuse = entry.get("reuse")
+    if reuse is not None and not isinstance(reuse, bool):
+        raise SourceError(path, f"catalog field 'reuse' must be true or false, not {reuse!r}")
+    return reuse
+
+
 def _meta(path: Path, entry: dict, title: str, sha256: str) -> DocumentMeta:
     period = entry.get("period")
     year_source = str(entry.get("year") or period or path.stem)
@@ -186,6 +194,7 @@ def _meta(path: Path, entry: dict, title: str, sha256: str) -> DocumentMeta:
         language=entry.get("language", "en"),
         publisher=entry.get("publisher"),
         license=entry.get("license"),
+        reuse=_reuse(path, entry),
         attribution=entry.get("attribution"),
         url=entry.get("url"),
         source_path=str(path.resolve()),

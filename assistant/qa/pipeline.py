@@ -4,7 +4,9 @@ An answer source reads a retrieval result and returns an ``Answer`` or None (it 
 The chain is the curated source, when one is handed in from above (the curation service matches
 published curated answers; ``qa`` never imports the database), then the extractive source, which
 always answers (with quotes, or by abstaining). Sources are chosen by name, so evaluation can swap
-them, as it swaps retrievers.
+them, as it swaps retrievers. A source handed in with a ``bind(index, embedder)`` is bound to each
+index the chain is made for (a reloaded index gets its own). A curated answer carries the next
+sources' answer (the documents' own) in ``more``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ class AnswerSource(Protocol):
     def answer(self, result: RetrievalResult) -> Answer | None: ...
 
 
+def _bound(source: AnswerSource, index: LoadedIndex, embedder: Embedder) -> AnswerSource:
+    bind = getattr(source, "bind", None)
+    return source if bind is None else bind(index, embedder)
+
+
 # The sources that can close the chain (they always answer), by name.
 ANSWERERS: dict[str, Callable[[LoadedIndex, Settings, Embedder], AnswerSource]] = {"extractive": ExtractiveAnswerer}
 
@@ -42,13 +49,15 @@ def make_answer_chain(
     """The sources in the order they are tried: ``first`` (e.g. curated), then the named answerer."""
     if answerer not in ANSWERERS:
         raise ValueError(f"unknown answerer '{answerer}'; available: {', '.join(ANSWERERS)}")
-    return [*first, ANSWERERS[answerer](index, settings, embedder)]
+    return [*(_bound(s, index, embedder) for s in first), ANSWERERS[answerer](index, settings, embedder)]
 
 
 def answer_with(chain: Sequence[AnswerSource], result: RetrievalResult) -> Answer:
-    """The answer of the first source in the chain that gives one."""
-    for source in chain:
+    """The answer of the first source in the chain that gives one (a curated one with the rest's in ``more``)."""
+    for position, source in enumerate(chain):
         answer = source.answer(result)
         if answer is not None:
+            if answer.origin == "curated" and answer.more is None and position + 1 < len(chain):
+                answer.more = answer_with(chain[position + 1 :], result)
             return answer
     raise LookupError(f"no answer source answered (tried: {', '.join(s.name for s in chain)})")

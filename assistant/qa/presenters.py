@@ -52,6 +52,8 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "citations": [citation_dict(c) for c in answer.citations],
         "passages": [passage_dict(p) for p in answer.passages],
         "timings_ms": {key: round(value, 2) for key, value in answer.timings_ms.items()},
+        # After a curated answer: the documents' own extracted answer, in the same shape.
+        "more": None if answer.more is None else answer_dict(answer.more),
     }
 
 

@@ -31,7 +31,8 @@ class Assistant:
         self.embedder = embedder or Embedder(settings)
         self.index = index or load_index(settings, self.embedder.dimension)
         self.searcher = Searcher(self.index, self.embedder, settings)
-        self.chain = make_answer_chain(self.index, settings, self.embedder, first)
+        self.first = tuple(first)  # kept so that an Assistant over a reloaded index keeps its sources
+        self.chain = make_answer_chain(self.index, settings, self.embedder, self.first)
 
     def filters(self, **raw: str | None) -> Filters:
         return validate_filters(self.index, **raw)

@@ -68,6 +68,7 @@ class RetrievalResult:
     analysis: QueryAnalysis
     filters: Filters
     timings_ms: dict[str, float] = field(default_factory=dict)
+    context: str | None = None  # the earlier question a follow-up was asked with (``Query.context``)
 
 
 def _select(order: np.ndarray, index: LoadedIndex, k: int, cap: int | None, seeds: list[str]) -> list[int]:
@@ -178,4 +179,5 @@ class Searcher:
             analysis=analysis,
             filters=filters,
             timings_ms={"embed": (embedded - start) * 1000, "retrieve": (done - embedded) * 1000},
+            context=request.context,
         )

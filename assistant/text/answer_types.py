@@ -48,6 +48,41 @@ _PROBLEM = re.compile(
 )
 
 
+# A figure: a number standing on its own ("272", "7,488", "1.78", "95%"), not inside a word ("SCORE4Climate").
+_FIGURE = re.compile(r"(?<![\w/.:-])\d[\d,]*(?:\.\d+)?(?![\w/:]|\.\d)")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+_UNIT = re.compile(r"\s?(?:%|per ?cent\b)", re.IGNORECASE)
+_DATE_AFTER = re.compile(rf"\s?(?:{_MONTHS})\b")  # "3 March": a day
+_DATE_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s$")  # "March 3": a day
+_LIST_NUMBER = re.compile(r"[.)]\s")
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_MIN_FIGURE_WORDS = 4  # fewer words: a caption, a table cell or a form field, not a statement
+_COLUMNS = re.compile(r"\t|[ \xa0]{3}")  # aligned columns: a table, not a statement
+_SHORT_LINES = 20  # a sentence over several lines this short on average is a form or a list of labels
+
+
+def _is_figure(sentence: str, match: re.Match[str]) -> bool:
+    """Whether one number of a sentence is a quantity rather than a year, a day or a list number."""
+    number, before, after = match.group(0).rstrip(",."), sentence[: match.start()], sentence[match.end() :]
+    if _UNIT.match(after):
+        return True
+    if _YEAR.fullmatch(number) or _DATE_AFTER.match(after) or _DATE_BEFORE.search(before):
+        return False
+    return not (not before.strip() and _LIST_NUMBER.match(after))  # "1. Ship maintenance sector"
+
+
+def states_a_quantity(sentence: str) -> bool:
+    """Whether a sentence states a quantity ("272 SMEs", "95% cost recovery", "ETB 7,488 annually"):
+    a stand-alone number that is not a year, a day of a date or the numbering that opens a list item,
+    in a sentence of a few words at least that is laid out as prose."""
+    lines = sentence.strip().splitlines()
+    if len(_WORDS.findall(sentence)) < _MIN_FIGURE_WORDS or _COLUMNS.search(sentence):
+        return False
+    if len(lines) > 1 and sum(len(line) for line in lines) / len(lines) < _SHORT_LINES:
+        return False
+    return any(_is_figure(sentence, match) for match in _FIGURE.finditer(sentence))
+
+
 def states_a_problem(sentence: str) -> bool:
     """Whether a sentence states a difficulty (a question asking how to do something wants solutions)."""
     return bool(_PROBLEM.search(sentence))

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant import __version__
 from assistant.config import Settings
+from assistant.curation.source import with_curated_answers
 from assistant.db.chat_store import ChatStore
 from assistant.qa.service import Assistant
 from assistant.templating import environment, web_dir
@@ -28,17 +29,37 @@ from assistant.web.access_log import AccessLog
 from assistant.web.conversation import Chat
 from assistant.web.db_errors import install_database_errors
 from assistant.web.errors import install_error_handlers
-from assistant.web.live_index import LiveIndex
+from assistant.web.live_index import LiveIndex, check_curated
 from assistant.web.middleware import BodySizeLimit, HeadAsGet, SecurityHeaders
 from assistant.web.sessions import SessionCookies, secret_key
 
 
 def default_routers() -> list[APIRouter]:
     """The HTML chat, the JSON API, the evaluation pages, the API docs, the health check and signing in."""
-    from assistant.web.routers import api, auth, chat, docs, eval, health
+    from assistant.web.routers import (
+        api,
+        auth,
+        chat,
+        collections,
+        collections_api,
+        curated_api,
+        curated_testset,
+        docs,
+        eval,
+        exports,
+        health,
+        library,
+        moderate,
+        moderate_audit,
+        moderate_curated,
+    )
 
-    return [chat.router, api.router, health.router, eval.router, eval.report_router, docs.router, auth.router,
-            auth.api_router]
+    # The moderators' routes come before eval's ``/eval/{name}``, which would take ``/eval/curated-testset.jsonl``.
+    return [chat.router, api.router, health.router, moderate.router, moderate_curated.router, moderate_audit.router,
+            curated_testset.router, eval.router, eval.report_router,
+            docs.router, auth.router, auth.api_router, library.router, library.api_router, collections.router,
+            collections.shared_router, collections_api.router, curated_api.router, curated_api.testset_router,
+            exports.router]
 
 
 def create_app(
@@ -57,6 +78,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = assistant or await run_in_threadpool(Assistant, settings)
         store = await run_in_threadpool(ChatStore.open, settings, migrate)
+        await run_in_threadpool(check_curated, store.database, loaded.index)  # a build ingested while stopped
+        loaded = await run_in_threadpool(with_curated_answers, loaded, store.database)  # curated answers first
         live = app.state.live = await run_in_threadpool(LiveIndex, Chat(loaded, store))
         try:
             async with live.watching():

@@ -24,6 +24,7 @@ from functools import cached_property
 
 from assistant.db.chat_store import ChatStore
 from assistant.db.engine import UnknownRecord
+from assistant.library.browse import StoryLibrary
 from assistant.models import Passage, Turn
 from assistant.qa.followups import Reading, read_in_conversation
 from assistant.qa.service import Assistant
@@ -106,3 +107,8 @@ class Chat:
     def facets(self) -> dict[str, dict[str, int]]:
         """Filter values with counts; computed once, as this Chat's index build never changes."""
         return self.assistant.facets()
+
+    @cached_property
+    def library(self) -> StoryLibrary:
+        """The stories of this Chat's index build, browsed and searched; built once, like the facets."""
+        return StoryLibrary(self.assistant.index, self.assistant.embedder, self.assistant.settings)

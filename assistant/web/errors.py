@@ -20,7 +20,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from assistant.db.collections_store import CollectionError, CollectionFull
+from assistant.db.curation_records import CurationConflict, CurationError, DuplicatePhrasing, SecondReviewRequired
 from assistant.db.engine import UnknownRecord
+from assistant.export.attribution import ExportRefused
+from assistant.export.handouts import NothingToExport
+from assistant.export.render import UnknownFormat
+from assistant.library.browse import UnknownStory
 from assistant.qa.passages import UnknownPassage
 from assistant.search.filters import QuestionError, shown
 from assistant.web.conversation import UnknownConversation
@@ -53,7 +59,12 @@ _DESCRIPTIONS = {
     400: "Bad input: an empty or over-long question, an unknown filter value (``detail`` lists the valid ones), "
     "a body that is not UTF-8",
     404: "Nothing with this id (``detail`` says what was looked for)",
-    413: "The request body is over the size limit",
+    401: "Not signed in: sign in, or send ``Authorization: Bearer TOKEN``",
+    403: "Signed in, but this role or person may not do this (``detail`` says why)",
+    409: "The licence of a document does not allow this export (``detail`` names each document and why); "
+    "or a curated answer's state does not allow the change, or its phrasing is another published answer's "
+    "(``detail`` names that answer)",
+    413: "The request body is over the size limit, or a collection would hold over 5,000 items",
     422: "The request does not fit the schema",
     503: "The database is unavailable: nothing was stored (``Retry-After`` says when to try again)",
 }
@@ -119,6 +130,27 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return _answer(request, ErrorBody(detail=shown(exc)), 404)
 
 
+async def _export_refused(request: Request, exc: Exception) -> Response:
+    return _answer(request, ErrorBody(detail=shown(exc)), 409)
+
+
+async def _conflict(request: Request, exc: Exception) -> Response:
+    return _answer(request, ErrorBody(detail=shown(exc)), 409)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return _answer(request, ErrorBody(detail=shown(exc)), 403)
+
+
+async def _collection_full(request: Request, exc: Exception) -> Response:
+    return _answer(request, ErrorBody(detail=shown(exc)), 413)
+
+
+async def _unusable_input(request: Request, exc: Exception) -> Response:
+    """Input that fits the schema but not the data (a quote not in its passage): 422, as schema errors."""
+    return _answer(request, ValidationErrorBody(detail=shown(exc), errors=[]), 422)
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     # Only where and what: the rejected input itself may be NaN or hold lone surrogates, which no
@@ -141,7 +173,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(QuestionError, _bad_input)
-    for missing in (UnknownConversation, UnknownRecord, UnknownPassage):
+    for missing in (UnknownConversation, UnknownRecord, UnknownPassage, UnknownStory):
         app.add_exception_handler(missing, _not_found)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(ExportRefused, _export_refused)
+    app.add_exception_handler(CollectionFull, _collection_full)
+    app.add_exception_handler(CollectionError, _unusable_input)
+    for unusable in (NothingToExport, UnknownFormat):  # an answer that quotes nothing; a format not offered
+        app.add_exception_handler(unusable, _unusable_input)
+    app.add_exception_handler(CurationError, _unusable_input)  # a quote not verbatim, an unknown passage
+    for conflict in (CurationConflict, DuplicatePhrasing):
+        app.add_exception_handler(conflict, _conflict)
+    app.add_exception_handler(SecondReviewRequired, _forbidden)
     app.add_exception_handler(HTTPException, _http_error)

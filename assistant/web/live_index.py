@@ -21,8 +21,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from assistant.curation.staleness import check_sources
+from assistant.db.engine import Database
 from assistant.qa.service import Assistant
-from assistant.search.index import IndexProblem, current_path
+from assistant.search.index import IndexProblem, LoadedIndex, current_path
 from assistant.web.conversation import Chat
 
 logger = logging.getLogger(__name__)
@@ -41,6 +45,15 @@ def live_build(index_dir: Path) -> str | None:
         return None
 
 
+def check_curated(database: Database, index: LoadedIndex) -> None:
+    """Take out of service the curated answers whose quoted passages this build changed or removed
+    (``curation.staleness``); a database that cannot be used is logged, never stops the build loading."""
+    try:
+        check_sources(database, index)
+    except SQLAlchemyError as exc:
+        logger.error("cannot check curated answers against index build %s: %s", index.path.name, exc)
+
+
 def build_name(chat: Chat) -> str:
     return chat.assistant.index.path.name
 
@@ -49,7 +62,7 @@ def warm(chat: Chat) -> Chat:
     """Compute now every value a Chat and its index compute on first use, before requests share them:
     two first uses at once would compute it twice (and ``cached_property`` has no lock from Python 3.12)."""
     index = chat.assistant.index
-    _ = chat.facets, index.terms, index.countries, index.words
+    _ = chat.facets, chat.library, index.terms, index.countries, index.words
     return chat
 
 
@@ -107,11 +120,12 @@ class LiveIndex:
         old = self._chat
         wanted = live_build(old.assistant.settings.index_dir)
         try:
-            assistant = Assistant(old.assistant.settings, embedder=old.assistant.embedder)
+            assistant = Assistant(old.assistant.settings, embedder=old.assistant.embedder, first=old.assistant.first)
         except LOAD_ERRORS as exc:
             self._unloadable = wanted
             logger.error("cannot load index build %s, still answering from %s: %s", wanted, build_name(old), exc)
             return
+        check_curated(old.store.database, assistant.index)  # before the build answers anyone
         self._chat = warm(Chat(assistant, old.store))
         self._unloadable = None
         logger.info("now answering from index build %s (was %s)", build_name(self._chat), build_name(old))

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markupsafe import Markup
 
-from assistant.models import Citation, Passage, Turn
+from assistant.models import Answer, Citation, CuratedInfo, Passage, Turn
 from assistant.qa.citations import chunk_location, citation_location, section_label
 from assistant.qa.passages import passage_path, quote_positions
 from assistant.search.filters import FILTER_KEYS
@@ -81,6 +81,28 @@ class PassageItem:
 
 
 @dataclass(frozen=True)
+class CuratedBadge:
+    """Who reviewed a curated answer and when, and the phrasing the question matched."""
+
+    curated_id: int
+    version: int
+    curator: str
+    reviewed_on: str  # "12 March 2030"
+    reviewed_at: str  # ISO 8601, for <time datetime>
+    matched_phrasing: str
+
+
+@dataclass(frozen=True)
+class MoreView:
+    """The documents' own extracted answer, shown after a curated one under "More from the documents"."""
+
+    html: Markup
+    abstained: bool
+    abstain_reason: str | None
+    citations: list[CitationView]
+
+
+@dataclass(frozen=True)
 class TurnView:
     conversation_id: str
     answer_id: int
@@ -96,6 +118,8 @@ class TurnView:
     latency_ms: float
     first: bool  # the first question of its conversation
     rating: str | None  # the latest feedback: "up", "down" or None
+    curated: CuratedBadge | None = None  # a moderator's reviewed answer, when one matched
+    more: MoreView | None = None
 
     @property
     def rating_label(self) -> str:
@@ -148,9 +172,8 @@ def passage_item(passage: Passage, index: LoadedIndex) -> PassageItem:
     )
 
 
-def turn_view(turn: Turn, index: LoadedIndex) -> TurnView:
-    answer = turn.answer
-    citations = [
+def _citation_views(answer: Answer, index: LoadedIndex) -> list[CitationView]:
+    return [
         CitationView(
             citation=c,
             section=section_label(c.heading_path),
@@ -159,6 +182,28 @@ def turn_view(turn: Turn, index: LoadedIndex) -> TurnView:
         )
         for c in answer.citations
     ]
+
+
+def _curated_badge(info: CuratedInfo | None) -> CuratedBadge | None:
+    if info is None:
+        return None
+    reviewed = info.reviewed_at
+    return CuratedBadge(curated_id=info.id, version=info.version, curator=info.curator,
+                        reviewed_on=f"{reviewed.day} {reviewed:%B %Y}", reviewed_at=reviewed.isoformat(),
+                        matched_phrasing=info.matched_phrasing)
+
+
+def _more_view(more: Answer | None, index: LoadedIndex) -> MoreView | None:
+    if more is None:
+        return None
+    citations = _citation_views(more, index)
+    html = render_answer(more.text, {c.citation.n: c.href for c in citations})
+    return MoreView(html=html, abstained=more.abstained, abstain_reason=more.abstain_reason, citations=citations)
+
+
+def turn_view(turn: Turn, index: LoadedIndex) -> TurnView:
+    answer = turn.answer
+    citations = _citation_views(answer, index)
     return TurnView(
         conversation_id=turn.conversation_id,
         answer_id=turn.answer_id,
@@ -174,6 +219,8 @@ def turn_view(turn: Turn, index: LoadedIndex) -> TurnView:
         latency_ms=turn.latency_ms,
         first=turn.position == 1,
         rating=turn.feedback[-1].rating if turn.feedback else None,
+        curated=_curated_badge(answer.curated) if answer.origin == "curated" else None,
+        more=_more_view(answer.more, index) if answer.origin == "curated" else None,
     )
 
 

@@ -5,7 +5,11 @@ compares the migrations against. Accounts, curation, library and audit tables jo
 features that need them.
 """
 
-from assistant.db.tables import accounts  # noqa: F401  (registers users, api_tokens and audit_log)
+from assistant.db.tables import (
+    accounts,  # noqa: F401  (registers users, api_tokens and audit_log)
+    collections,  # noqa: F401  (facilitators' collections and their items)
+    curation,  # noqa: F401  (curated answers, versions, phrasings, queue items)
+)
 from assistant.db.tables.base import Base
 from assistant.db.tables.chat import AnswerRow, CitationRow, ConversationRow, FeedbackRow, QuestionRow
 

@@ -55,6 +55,11 @@ class AnswerRow(Base):
     timings_ms: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     latency_ms: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # Which answer source gave it (migration 0005); a curated answer keeps its CuratedInfo and the
+    # extracted answer shown after it ("More from the documents"), both as JSON.
+    origin: Mapped[str] = mapped_column(String(16), default="extracted", server_default="extracted")
+    curated: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    more: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     question: Mapped[QuestionRow] = relationship(back_populates="answer")
     citations: Mapped[list[CitationRow]] = relationship(order_by="CitationRow.n", cascade="all, delete-orphan")
     feedback: Mapped[list[FeedbackRow]] = relationship(order_by="FeedbackRow.id", cascade="all, delete-orphan")
