@@ -44,6 +44,7 @@ class DocumentMeta(BaseModel):
     source_path: str
     file_name: str
     sha256: str
+    catalog_sha256: str | None = None  # of its catalog entry, so a changed entry makes the index stale
 
 
 class Document(BaseModel):

@@ -96,6 +96,21 @@ def test_staleness_follows_the_corpus(tmp_path, embedder):
     assert state == "stale" and "mini-update.md" in why
 
 
+def test_a_changed_catalog_entry_makes_the_index_stale(tmp_path, embedder):
+    """A licence or reuse decision changed in catalog.toml reaches the index at the next `ingest --if-stale`."""
+    settings = fresh_settings(tmp_path)
+    _corpus(settings)
+    ingest(settings, embedder=embedder)
+    catalog = settings.corpus_dir / "catalog.toml"
+    catalog.write_text(catalog.read_text(encoding="utf-8") + "\n# a comment changes nothing\n", encoding="utf-8")
+    assert index_status(settings)[0] == "fresh"
+    catalog.write_text(catalog.read_text(encoding="utf-8") + "reuse = false\n", encoding="utf-8")
+    assert index_status(settings) == ("stale", "the catalog entry of mini-update.md changed")
+    ingest(settings, embedder=embedder)
+    assert index_status(settings)[0] == "fresh"
+    assert load_index(settings).documents["mini-update"].reuse is False
+
+
 def test_manifest_records_the_build_and_mismatches_say_what_to_do(small_settings):
     manifest = read_manifest(small_settings.index_dir)
     assert manifest["model"] == {"name": "sentence-transformers/all-MiniLM-L6-v2", "dimension": 384, "normalized": True}

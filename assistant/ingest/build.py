@@ -12,7 +12,14 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.ingest.chunking import chunk_document
-from assistant.ingest.sources import SourceError, discover, file_sha256, load_document, read_catalog
+from assistant.ingest.sources import (
+    SourceError,
+    catalog_entry_sha256,
+    discover,
+    file_sha256,
+    load_document,
+    read_catalog,
+)
 from assistant.ingest.tagging import tag_chunk
 from assistant.models import Chunk, Document, DocumentMeta
 from assistant.search.embedding import Embedder, ProgressFactory
@@ -111,10 +118,13 @@ def index_status(settings: Settings) -> tuple[str, str]:
         return "stale", "embedding model changed"
     if manifest.get("chunker") != chunker_settings(settings):
         return "stale", "chunking settings changed"
-    indexed = {entry["file"]: entry["sha256"] for entry in manifest.get("documents", {}).values()}
+    documents = manifest.get("documents", {}).values()
+    indexed = {entry["file"]: entry["sha256"] for entry in documents}
+    described = {entry["file"]: entry.get("catalog_sha256") for entry in documents}
     # A file that failed and has not changed since is not a reason to build again.
     indexed.update(manifest.get("failed", {}))
     sources, _ = _source_list(None, settings, rebuild=False)
+    catalogs: dict[Path, dict[str, dict]] = {}
     for path in discover(sources):
         if not path.is_file():
             continue
@@ -122,6 +132,14 @@ def index_status(settings: Settings) -> tuple[str, str]:
             return "stale", f"{path.name} is not indexed yet"
         if file_sha256(path) != indexed[path.name]:
             return "stale", f"{path.name} changed"
+        if described.get(path.name) is not None:  # builds made before catalog fingerprints have none
+            if path.parent not in catalogs:
+                try:
+                    catalogs[path.parent] = read_catalog(path.parent)
+                except SourceError as exc:  # ingest reports it
+                    return "stale", exc.reason
+            if catalog_entry_sha256(catalogs[path.parent].get(path.name, {})) != described[path.name]:
+                return "stale", f"the catalog entry of {path.name} changed"
     return "fresh", "index matches the corpus"
 
 

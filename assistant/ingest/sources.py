@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import logging
 import re
 import tomllib
@@ -181,6 +182,11 @@ def _reuse(path: Path, entry: dict) -> bool | None:
     return reuse
 
 
+def catalog_entry_sha256(entry: dict) -> str:
+    """A fingerprint of a document's catalog entry: a changed title, licence or ``reuse`` changes it."""
+    return hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
 def _meta(path: Path, entry: dict, title: str, sha256: str) -> DocumentMeta:
     period = entry.get("period")
     year_source = str(entry.get("year") or period or path.stem)
@@ -200,6 +206,7 @@ def _meta(path: Path, entry: dict, title: str, sha256: str) -> DocumentMeta:
         source_path=str(path.resolve()),
         file_name=path.name,
         sha256=sha256,
+        catalog_sha256=catalog_entry_sha256(entry),
     )
 
 

@@ -215,7 +215,8 @@ def _manifest(
         "model": {"name": embedder.label, "dimension": embedder.dimension, "normalized": True},
         "chunker": chunker_settings(settings),
         "documents": {
-            meta.doc_id: {"file": meta.file_name, "sha256": meta.sha256, "chunks": len(cs)}
+            meta.doc_id: {"file": meta.file_name, "sha256": meta.sha256, "catalog_sha256": meta.catalog_sha256,
+                          "chunks": len(cs)}
             for meta, cs in documents
         },
         "sources": sources,
