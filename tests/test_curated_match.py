@@ -13,7 +13,7 @@ import pytest
 
 from assistant.curation.answers import curated_answer
 from assistant.curation.grounding import passage_sha256
-from assistant.evaluation.phrasing_fit import evaluate_phrasings, scored_splits, simulated_quotes
+from assistant.evaluation.phrasing_fit import cross_validated, evaluate_phrasings, scored_splits, simulated_quotes
 from assistant.models import Excerpt, PublishedCurated
 from assistant.qa.curated_match import MATCH_FEATURES, CuratedMatcher, PhrasingTable, load_match_model, place_allows
 from assistant.qa.curated_quotes import quote_rows
@@ -158,6 +158,11 @@ def test_questions_asking_what_other_sentences_say_fall_below_the_quotes(bundled
     assert table.features(question, np.array([0]))[0, column] == pytest.approx(0.0, abs=1e-4)
 
     tune = scored_splits(bundled_assistant)["tune"]
+    # Chosen by cross-validation on tune (one published question left out at a time): these features
+    # reach F0.5 0.719 (precision 0.689, recall 0.866); other-country pairs stay refused by the guard.
+    figures = cross_validated(tune)
+    assert figures["f0.5"] >= 0.70 and figures["recall"] >= 0.84
+    assert figures["false_matches_by_kind"]["other-country"].startswith("0/")
     gaps = {kind: [row[column] for pair, row, allowed in zip(tune.pairs, tune.rows, tune.allowed, strict=True)
                    if allowed and pair.kind == kind] for kind in ("paraphrase", "other-topic-same-country")}
     assert np.mean(gaps["paraphrase"]) > np.mean(gaps["other-topic-same-country"]) + 0.05

@@ -85,15 +85,29 @@ class EvidenceFeatures:
         lacking = [w for t, w in weights.items() if t not in held]
         return sum(weights[t] for t in held) / total, max(lacking, default=0.0) / self.terms.unseen_idf
 
+    def _scores(self, result: RetrievalResult, question: str, vector: np.ndarray | None,
+                weights: dict[str, float], rows: list[int]) -> tuple[dict[int, float], dict[int, float]]:
+        """The cosine and the term share of the sentences ``rows`` for the question, by row."""
+        wanted = np.array(sorted(set(rows)), dtype=np.int64)
+        if vector is None:
+            similarities = result.sentences.similarities_of(wanted)
+        else:
+            similarities = self.index.sentence_similarities(vector, wanted)
+        if question == result.question:
+            overlaps = result.sentences.overlaps_of(wanted)
+        else:
+            overlaps = self.terms.overlap(weights, wanted)
+        keys = wanted.tolist()
+        return dict(zip(keys, similarities.tolist(), strict=True)), dict(zip(keys, overlaps.tolist(), strict=True))
+
     def candidates(self, result: RetrievalResult, passages: list[Passage], question: str | None = None,
-                   similarities: np.ndarray | None = None) -> list[Candidate]:
+                   vector: np.ndarray | None = None) -> list[Candidate]:
         """Every quotable sentence of the passages with its features (for ``question``, default the
-        result's; ``similarities`` of every index sentence with it, default the result's)."""
+        result's, whose vector is ``vector``, default the result's). Only the passages' sentences are
+        scored."""
         question = question or result.question
-        sims = result.sentence_similarities if similarities is None else similarities
         analysis = result.analysis
         weights = self.terms.weights(question, [*analysis.named_countries, *analysis.regions])
-        overlaps = result.sentence_overlap if question == result.question else self.terms.overlap(weights)
         wanted = question_kinds(question) & set(QUESTION_KINDS)
         scores = np.array([p.score for p in passages], dtype=np.float64)
         low, high = (float(scores.min()), float(scores.max())) if len(scores) else (0.0, 1.0)
@@ -102,6 +116,7 @@ class EvidenceFeatures:
         regions = set(analysis.regions)
         all_rows = [self.index.sentence_rows.get(p.chunk.chunk_id, []) for p in passages]
         rows_of = [[r for r in rows if not self.never[r]] for rows in all_rows]
+        sims, overlaps = self._scores(result, question, vector, weights, [r for rows in rows_of for r in rows])
         # The gap to the best sentence is taken within the sentence's own country (or among the global
         # passages): a question across countries has a best answer in each.
         best: dict[str | None, float] = {}

@@ -68,9 +68,10 @@ class ExtractiveAnswerer:
         }
 
     def scored(self, result: RetrievalResult, passages: list[Passage], question: str | None = None,
-               similarities: np.ndarray | None = None) -> list[Candidate]:
-        """Candidates with their probabilities, best first."""
-        candidates = self.features.candidates(result, passages, question, similarities)
+               vector: np.ndarray | None = None) -> list[Candidate]:
+        """Candidates with their probabilities, best first (for ``question`` with its ``vector``, default
+        the result's)."""
+        candidates = self.features.candidates(result, passages, question, vector)
         if candidates:
             probabilities = self.model.probability(np.vstack([c.features for c in candidates]))
             for candidate, probability in zip(candidates, probabilities, strict=True):
@@ -83,7 +84,7 @@ class ExtractiveAnswerer:
         found = []
         for part in parts:
             vector = self.embedder.encode_query(part)
-            best = next(iter(self.scored(result, passages, part, self.index.sentence_vectors @ vector)), None)
+            best = next(iter(self.scored(result, passages, part, vector)), None)
             found.append((part, best if best and best.probability >= self.quote_threshold else None))
         return found
 

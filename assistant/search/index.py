@@ -1,9 +1,11 @@
 """The index on disk: its layout, the manifest checks, and loading it for queries.
 
 Owns the layout of ``index/`` (``current`` symlink → ``build-*/`` holding ``manifest.json``,
-``dense.faiss``, ``lexical/``, ``sentences.npy`` and ``chunks.sqlite``), the texts embedded and
-indexed for a chunk (context header), the manifest checks on load, and the loaded index queries run
-on. Writing a build and swapping it in is ``search.writer``'s.
+``dense.faiss``, ``lexical/``, ``sentences.npy`` and ``chunks.sqlite``; a large build also the
+candidate finders of ``search.nearest``), the texts embedded and indexed for a chunk (context
+header), the manifest checks on load, and the loaded index queries run on: the sentences of given
+chunks, sentence cosines for given rows, the rows of each country. Writing a build and swapping it
+in is ``search.writer``'s.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ import numpy as np
 from assistant.config import Settings
 from assistant.models import Chunk, DocumentMeta, Sentence
 from assistant.search.lexical import LexicalIndex
+from assistant.search.nearest import CHUNK_FILE, SENTENCE_FILE, read_ivf
 from assistant.search.terms import SentenceTerms
 
 FORMAT_VERSION = 1
 CURRENT = "current"
 MANIFEST = "manifest.json"
+# Up to this many chunks a question scores every chunk and every sentence (under a few milliseconds,
+# and exactly as ranked when the weights were fitted); a larger index scores the candidates its
+# nearest-neighbour and BM25 searches find (``search.candidates``).
+WHOLE_INDEX_CHUNKS = 2_000
 
 
 class IndexProblem(RuntimeError):
@@ -81,13 +88,23 @@ class LoadedIndex:
     sentence_rows: dict[str, list[int]] = field(default_factory=dict)
 
     sentence_chunk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    chunk_ann: faiss.Index | None = None  # candidate finders of a large build (``search.nearest``)
+    sentence_ann: faiss.Index | None = None
 
     def __post_init__(self) -> None:
         self.chunk_rows = {c.chunk_id: row for row, c in enumerate(self.chunks)}
         for row, sentence in enumerate(self.sentences):
             self.sentence_rows.setdefault(sentence.chunk_id, []).append(row)
-        # The chunk row of every sentence, for per-chunk maxima of sentence scores.
+        # The chunk row of every sentence, for per-chunk maxima of sentence scores and sentence candidates.
         self.sentence_chunk = np.array([self.chunk_rows[s.chunk_id] for s in self.sentences], dtype=np.int64)
+        # Sentence rows grouped by chunk: chunk c's sentences are _by_chunk[_starts[c]:_starts[c + 1]].
+        self._by_chunk = np.argsort(self.sentence_chunk, kind="stable")
+        self._starts = np.searchsorted(self.sentence_chunk[self._by_chunk], np.arange(len(self.chunks) + 1))
+
+    @property
+    def scored_whole(self) -> bool:
+        """Whether a question scores every chunk (a small index) rather than found candidates."""
+        return len(self.chunks) <= WHOLE_INDEX_CHUNKS
 
     @cached_property
     def terms(self) -> SentenceTerms:
@@ -104,11 +121,42 @@ class LoadedIndex:
         """Every word (lower case) the indexed texts use, to tell a misspelling from a word of the documents."""
         return {word.lower() for chunk in self.chunks for word in re.findall(r"[^\W\d_]+", chunk.text)}
 
-    def best_per_chunk(self, sentence_scores: np.ndarray, floor: float = -1.0) -> np.ndarray:
-        """The highest score of any sentence of each chunk (``floor`` for a chunk without sentences)."""
-        best = np.full(len(self.chunks), floor, dtype=np.float64)
-        np.maximum.at(best, self.sentence_chunk, sentence_scores)
-        return best
+    def sentences_of_rows(self, chunk_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sentence rows of the given chunk rows, and for each the position of its chunk in ``chunk_rows``."""
+        starts, ends = self._starts[chunk_rows], self._starts[np.asarray(chunk_rows) + 1]
+        counts = ends - starts
+        owners = np.repeat(np.arange(len(chunk_rows)), counts)
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return self._by_chunk[np.repeat(starts, counts) + offsets], owners
+
+    def sentence_similarities(self, vector: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The cosine of ``vector`` with the sentences ``rows`` (every sentence when None).
+
+        A small index takes them from one product over every sentence, as its weights were fitted on
+        (a product over a subset may round the last bit differently); a large one reads only ``rows``,
+        with ``einsum``, which runs on the calling thread (``@`` wakes BLAS threads, milliseconds on a
+        busy machine)."""
+        if rows is None or self.scored_whole:
+            every = self.sentence_vectors @ vector
+            return every if rows is None else every[rows]
+        return np.einsum("ij,j->i", self.sentence_vectors[rows], vector.astype(np.float32, copy=False))
+
+    @cached_property
+    def country_rows(self) -> dict[str, np.ndarray]:
+        """The chunk rows about each country."""
+        found: dict[str, list[int]] = {}
+        for row, chunk in enumerate(self.chunks):
+            if chunk.country:
+                found.setdefault(chunk.country, []).append(row)
+        return {country: np.array(rows, dtype=np.int64) for country, rows in found.items()}
+
+    @cached_property
+    def region_rows(self) -> dict[str, np.ndarray]:
+        """The chunk rows in each region."""
+        found: dict[str, list[int]] = {}
+        for row, chunk in enumerate(self.chunks):
+            found.setdefault(chunk.region, []).append(row)
+        return {region: np.array(rows, dtype=np.int64) for region, rows in found.items()}
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         row = self.chunk_rows.get(chunk_id)
@@ -182,4 +230,6 @@ def load_index(settings: Settings, dimension: int | None = None) -> LoadedIndex:
         sentences=sentences,
         # Mapped, not read: the page cache holds the vectors once for every worker process of a machine.
         sentence_vectors=np.asarray(np.load(path / "sentences.npy", mmap_mode="r")),
+        chunk_ann=read_ivf(path / CHUNK_FILE),
+        sentence_ann=read_ivf(path / SENTENCE_FILE),
     )

@@ -1,10 +1,12 @@
-"""Rankers: every chunk scored for a question by dense vectors, BM25, or a fitted mix of both.
+"""Rankers: the scored chunks (``Signals.rows``: every chunk of a small index, the candidates of a
+large one) ranked for a question by dense vectors, BM25, or a fitted mix of both.
 
 ``dense`` and ``bm25`` score alone. ``hybrid`` fuses them: by default with the weights fitted on the
 tune split (``assistant/fitted/ranking.json``: dense and BM25 of the chunk, its best sentence by
 cosine and by the question terms it holds, and whether the chunk is about a place the question
 names), or by a fixed weighted mix / RRF
-when the settings ask for it. Rankers only score; filters and diversity are ``retrieval``'s.
+when the settings ask for it. Scores are arrays aligned with ``Signals.rows``; min-max scaling is
+within them. Rankers only score; filters and diversity are ``retrieval``'s.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from assistant import fitted
 from assistant.config import RETRIEVERS, Settings
+from assistant.search.candidates import SentenceScores, chunk_similarities
 from assistant.search.filters import QuestionError
 from assistant.search.index import LoadedIndex
 
@@ -26,16 +29,19 @@ RANKING_FEATURES: tuple[str, ...] = ("dense", "lexical", "sentence", "sentence_t
 
 @dataclass
 class Signals:
-    """What retrieval knows of a question beyond its words and vector, for every chunk."""
+    """What retrieval knows of a question beyond its words and vector, for each scored chunk."""
 
-    sentence_similarities: np.ndarray  # cosine of every sentence of the index with the question
-    sentence_overlap: np.ndarray  # share of the question's terms (places aside) every sentence holds
-    place: np.ndarray  # 1.0 for chunks about a place the question names (no filter already choosing it)
+    rows: np.ndarray  # the chunk rows scored, ascending (every chunk of a small index)
+    sentence_best: np.ndarray  # per row: the best cosine of one of its sentences with the question
+    terms_best: np.ndarray  # per row: the best share of the question's terms (places aside) one sentence holds
+    place: np.ndarray  # per row: 1.0 for chunks about a place the question names (no filter already choosing it)
+    sentences: SentenceScores  # the per-sentence scores behind them
 
 
 @dataclass
 class Scores:
-    """Scores of every chunk: the ranking score and, when known, its dense and lexical parts."""
+    """Scores of the scored chunks (``Signals.rows``): the ranking score and, when known, its dense and
+    lexical parts."""
 
     total: np.ndarray
     dense: np.ndarray | None = None
@@ -44,7 +50,7 @@ class Scores:
 
 
 class Ranker(Protocol):
-    """Scores every chunk for a question; higher is better."""
+    """Scores the chunks ``signals.rows`` for a question; higher is better."""
 
     name: str
 
@@ -57,9 +63,17 @@ class DenseRanker:
     name: str = "dense"
 
     def scores(self, question: str, query_vector: np.ndarray, signals: Signals) -> Scores:
-        return Scores(total=self.similarities(query_vector))
+        return Scores(total=self.similarities_of(query_vector, signals.rows))
+
+    def similarities_of(self, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The cosine of the question with the chunks ``rows``: from one search over every chunk in a
+        small index (as the weights were fitted), read from the exact vectors of ``rows`` in a large one."""
+        if self.index.scored_whole:
+            return self.similarities(query_vector)[rows]
+        return chunk_similarities(self.index, query_vector, rows)
 
     def similarities(self, query_vector: np.ndarray) -> np.ndarray:
+        """The cosine of the question with every chunk, in index order."""
         total = self.index.dense.ntotal
         found, rows = self.index.dense.search(query_vector[None, :], total)
         result = np.full(total, -1.0, dtype=np.float32)
@@ -74,7 +88,7 @@ class LexicalRanker:
     name: str = "bm25"
 
     def scores(self, question: str, query_vector: np.ndarray, signals: Signals) -> Scores:
-        return Scores(total=self.index.lexical.scores(question))
+        return Scores(total=self.index.lexical.scores(question)[signals.rows])
 
 
 def minmax(values: np.ndarray) -> np.ndarray:
@@ -94,10 +108,11 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 def ranking_features(
     index: LoadedIndex, dense: np.ndarray, lexical: np.ndarray, signals: Signals
 ) -> np.ndarray:
-    """One row per chunk, columns as RANKING_FEATURES, each scaled to 0–1 within the question."""
-    sentence = index.best_per_chunk(signals.sentence_similarities)
-    terms = index.best_per_chunk(signals.sentence_overlap, floor=0.0)
-    return np.column_stack([minmax(dense), minmax(lexical), minmax(sentence), terms, signals.place])
+    """One row per scored chunk (``dense`` and ``lexical`` aligned with ``signals.rows``), columns as
+    RANKING_FEATURES, each scaled to 0–1 within the question's scored chunks."""
+    return np.column_stack([
+        minmax(dense), minmax(lexical), minmax(signals.sentence_best), signals.terms_best, signals.place,
+    ])
 
 
 @dataclass
@@ -113,8 +128,8 @@ class HybridRanker:
     name: str = "hybrid"
 
     def scores(self, question: str, query_vector: np.ndarray, signals: Signals) -> Scores:
-        dense = self.dense.similarities(query_vector)
-        lexical = self.lexical.index.lexical.scores(question)
+        dense = self.dense.similarities_of(query_vector, signals.rows)
+        lexical = self.lexical.index.lexical.scores(question)[signals.rows]
         if self.fusion == "fitted" and self.model is not None:
             total = self.model.logit(ranking_features(self.dense.index, dense, lexical, signals))
             return Scores(total=total, dense=dense, lexical=lexical, place_included=True)

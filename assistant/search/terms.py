@@ -1,7 +1,8 @@
 """Question terms in sentences: which stemmed terms every sentence of the index holds, and their IDF.
 
 Owns the sentence × term matrix (scipy sparse, built once per loaded index) that gives, for a
-question, the IDF-weighted share of its terms that each sentence holds, in one product. Ranking uses
+question, the IDF-weighted share of its terms that each sentence (or each of given sentences) holds,
+in one product. Ranking uses
 the best share per chunk; evidence uses each sentence's share.
 """
 
@@ -40,13 +41,15 @@ class SentenceTerms:
         terms = set(tokenize([question])[0]) - skip
         return {t: float(self.idf[self.vocabulary[t]]) if t in self.vocabulary else self.unseen_idf for t in terms}
 
-    def overlap(self, weights: dict[str, float]) -> np.ndarray:
-        """For every sentence, the share of the question's term weight it holds (0 when no terms)."""
+    def overlap(self, weights: dict[str, float], rows: np.ndarray | None = None) -> np.ndarray:
+        """For every sentence (or the sentences ``rows``), the share of the question's term weight it
+        holds (0 when no terms)."""
         total = sum(weights.values())
+        matrix = self.matrix if rows is None else self.matrix[np.asarray(rows, dtype=np.int64)]
         if not total:
-            return np.zeros(self.matrix.shape[0], dtype=np.float64)
+            return np.zeros(matrix.shape[0], dtype=np.float64)
         vector = np.zeros(self.matrix.shape[1], dtype=np.float64)
         for term, weight in weights.items():
             if term in self.vocabulary:
                 vector[self.vocabulary[term]] = weight
-        return np.asarray(self.matrix @ vector).ravel() / total
+        return np.asarray(matrix @ vector).ravel() / total

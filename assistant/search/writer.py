@@ -3,7 +3,8 @@ swapped in atomically.
 
 Owns the build's write path: the SQLite chunk store and embedding cache (carried over from the
 previous build), chunk vectors added to FAISS and sentence vectors appended to ``sentences.npy`` a
-window at a time, the BM25 index and the manifest; and the atomic swap of the ``current`` link.
+window at a time, the BM25 index, a large build's candidate finders (``search.nearest``) and the
+manifest; and the atomic swap of the ``current`` link.
 What the files mean, and how they are loaded, is ``search.index``'s. A build that fails leaves the
 previous index untouched.
 """
@@ -30,6 +31,7 @@ from assistant.search.embedding import Embedder, EmbeddingCache, ProgressFactory
 from assistant.search.index import (
     FORMAT_VERSION,
     MANIFEST,
+    WHOLE_INDEX_CHUNKS,
     IndexProblem,
     chunker_settings,
     current_path,
@@ -37,6 +39,7 @@ from assistant.search.index import (
     lexical_text,
 )
 from assistant.search.lexical import LexicalIndex
+from assistant.search.nearest import CHUNK_FILE, SENTENCE_FILE, write_ivf
 from assistant.text.sentences import sentences_of, split_sentences
 
 # Chunks embedded per step, with their sentences: enough texts to batch by length, few enough to keep
@@ -192,10 +195,18 @@ def _write_build(
             progress.close()
     faiss.write_index(dense, str(build / "dense.faiss"))
     LexicalIndex.build([lexical_text(c) for _, chunks in documents for c in chunks]).save(build / "lexical")
+    if chunk_count > WHOLE_INDEX_CHUNKS:
+        write_finders(build, dense)
 
     manifest = _manifest(documents, settings, embedder, sources, failed, chunk_count, sentence_count)
     (build / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return BuildStats(len(documents), chunk_count, sentence_count, embedded, total_texts - embedded, build)
+
+
+def write_finders(build: Path, dense: faiss.IndexFlat) -> None:
+    """The candidate finders of a large build, over its chunk vectors and its sentence vectors."""
+    write_ivf(dense.reconstruct_n(0, dense.ntotal), build / CHUNK_FILE)
+    write_ivf(np.load(build / "sentences.npy", mmap_mode="r"), build / SENTENCE_FILE)
 
 
 def _manifest(

@@ -62,7 +62,7 @@ def warm(chat: Chat) -> Chat:
     """Compute now every value a Chat and its index compute on first use, before requests share them:
     two first uses at once would compute it twice (and ``cached_property`` has no lock from Python 3.12)."""
     index = chat.assistant.index
-    _ = chat.facets, chat.library, index.terms, index.countries, index.words
+    _ = chat.facets, chat.library, index.terms, index.countries, index.words, index.country_rows, index.region_rows
     return chat
 
 
