@@ -129,7 +129,8 @@ class ExtractiveAnswerer:
         mentioned = [c for c in analysis.named_countries if c not in analysis.indexed_countries]
         if mentioned and not analysis.indexed_countries and result.filters.country is None:
             # The place has no section, only mentions: the evidence must come from where it is named.
-            candidates = [c for c in candidates if set(mentioned) & set(countries_in_text(c.passage.chunk.text))]
+            naming = {p.chunk.chunk_id for p in passages if set(mentioned) & set(countries_in_text(p.chunk.text))}
+            candidates = [c for c in candidates if c.passage.chunk.chunk_id in naming]
             if not candidates:
                 reason = (
                     f"The indexed documents mention {', '.join(mentioned)} only in passing, and none of "
