@@ -147,6 +147,17 @@ class ModerationQueue:
             view.curated = CurationStore(self.database).history(item.curated_id)
         return view
 
+    def question_of(self, item_id: int) -> str:
+        """The question an item is about (its own, else its turn's), to attach as a phrasing;
+        CurationError when it has none (a curated answer due for review, say)."""
+        item = self.item(item_id)
+        question = item.question
+        if not question and item.answer_id is not None:
+            question = ChatStore(self.database).turn(item.answer_id).question
+        if not question:
+            raise CurationError(f"queue item {item_id} has no question to attach")
+        return question
+
     def assign(self, actor: Actor, item_id: int, user_id: int) -> QueueItem:
         """Give the item to one person: an active account with the moderator or admin role."""
         with self.database.unit_of_work() as session:

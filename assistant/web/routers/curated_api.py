@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from assistant.curation.grounding import QuoteInput
 from assistant.curation.testset import testset_jsonl
-from assistant.db.curation_records import CuratedRecord, CurationError
+from assistant.db.curation_records import CuratedRecord
 from assistant.db.curation_store import Changes
 from assistant.db.moderation_queue import ModerationQueue, QueueItem, QueueItemView
 from assistant.db.queue_feed import feed_queue
@@ -186,9 +186,6 @@ def dismiss_item(item_id: PathId, body: DismissBody, chat: ChatDep, request: Req
 @router.post("/moderation/queue/{item_id}/attach", summary="Attach the item's question to a curated answer",
              responses=_WRITE)
 def attach_item(item_id: PathId, body: AttachBody, chat: ChatDep, request: Request, user: UserDep) -> CuratedRecord:
-    queue = ModerationQueue(chat.store.database)
-    item = queue.item(item_id)
-    if not item.question:
-        raise CurationError(f"queue item {item_id} has no question to attach")
-    return curation_store(chat, request).add_phrasing(actor_of(request, user), body.curated_id, item.question,
+    question = ModerationQueue(chat.store.database).question_of(item_id)
+    return curation_store(chat, request).add_phrasing(actor_of(request, user), body.curated_id, question,
                                                       from_item=item_id)

@@ -135,11 +135,7 @@ def attach(
     queue, store = ModerationQueue(chat.store.database), curation_store(chat, request)
 
     def attach_question() -> None:
-        item = queue.view(item_id)
-        question = item.item.question or (item.turn.question if item.turn else "")
-        if not question:
-            raise CurationError(f"queue item {item_id} has no question to attach")
-        store.add_phrasing(actor_of(request, user), curated_id, question, from_item=item_id)
+        store.add_phrasing(actor_of(request, user), curated_id, queue.question_of(item_id), from_item=item_id)
 
     return _act(request, templates, chat, item_id, back, f"Question attached to curated answer {curated_id}.",
                 attach_question)
