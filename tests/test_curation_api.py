@@ -102,7 +102,6 @@ def test_writing_editing_publishing_and_refusals(site, small_assistant):
     unknown = client.post("/api/curated", json={**body, "quotes": [{"chunk_id": "nope", "text": MYANMAR}]}, headers=ann)
     assert unknown.status_code == 422 and "'nope'" in unknown.json()["detail"]
     assert client.post("/api/curated", json={**body, "quotes": []}, headers=ann).status_code == 422
-
     patched = client.patch(f"/api/curated/{made['id']}", json={"quotes": [*body["quotes"], {
         "chunk_id": body["quotes"][0]["chunk_id"], "text": ORIENTATION}]}, headers=bob)
     assert patched.status_code == 200 and patched.json()["version"] == 2 and len(patched.json()["quotes"]) == 2
@@ -121,6 +120,16 @@ def test_writing_editing_publishing_and_refusals(site, small_assistant):
     assert client.get("/api/curated", params={"status": "draft"}, headers=bob).json() == []
     retired = client.post(f"/api/curated/{made['id']}/retire", headers=bob)
     assert retired.status_code == 200 and retired.json()["status"] == "retired"
+    placed = client.post("/api/curated", headers=ann, json={
+        **body, "question": "Placed one", "phrasings": [], "region": "asia",
+        "filters": {"module": "workplace cooperation"}})
+    assert placed.status_code == 201, placed.text  # the index's spellings are kept
+    assert placed.json()["region"] == "Asia" and placed.json()["filters"] == {"module": "Workplace Cooperation"}
+    bad_filter = client.post("/api/curated", headers=ann, json={**body, "filters": {"module": "Basket weaving"}})
+    assert bad_filter.status_code == 400 and "Workplace Cooperation" in bad_filter.json()["detail"]
+    bad_region = client.post("/api/curated", headers=ann, json={**body, "region": "Atlantis"})
+    assert bad_region.status_code == 400 and "Asia" in bad_region.json()["detail"]
+
 
 
 def test_second_review_refuses_publishing_ones_own_draft(site, small_assistant):

@@ -16,6 +16,7 @@ from assistant.curation.grounding import QuoteInput, ground_quotes, is_current
 from assistant.db.audit import Actor
 from assistant.db.curation_records import CuratedRecord, CurationConflict, CurationError
 from assistant.db.curation_store import Changes, CurationStore
+from assistant.search.filters import validate_filters
 from assistant.search.index import LoadedIndex
 
 
@@ -44,8 +45,10 @@ class CurationService:
         from_item: int | None = None,
     ) -> CuratedRecord:
         grounded = ground_quotes(self.index, quotes)
-        return self.store.create(actor, question, grounded, phrasings, note, self.country(country), region, filters,
-                                 status, review_by, from_item)
+        region = validate_filters(self.index, region=region).region  # the index's spelling; QuestionError if unknown
+        active = validate_filters(self.index, **(filters or {})).active()
+        return self.store.create(actor, question, grounded, phrasings, note, self.country(country), region,
+                                 active or None, status, review_by, from_item)
 
     def update(self, actor: Actor, curated_id: int, changes: Changes, quotes: Sequence[QuoteInput] | None = None,
                country: str | None = None, country_given: bool = False) -> CuratedRecord:

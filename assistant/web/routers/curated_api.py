@@ -26,7 +26,7 @@ from assistant.db.queue_feed import feed_queue
 from assistant.web.curation_deps import actor_of, curation_service, curation_store
 from assistant.web.deps import ChatDep, UserDep
 from assistant.web.errors import error_responses
-from assistant.web.schemas import MAX_COMMENT_CHARS, MAX_ID, Text
+from assistant.web.schemas import MAX_COMMENT_CHARS, MAX_ID, FilterSpec, Text
 from assistant.web.security import APP, secured_router
 
 MODERATORS = APP.only("moderator", "admin")
@@ -53,6 +53,8 @@ class CuratedCreate(BaseModel):
     quotes: list[QuoteBody] = Field(min_length=1, max_length=20)
     note: Annotated[Text, Field(max_length=5000)] | None = None
     country: Annotated[Text, Field(max_length=100)] | None = None
+    region: Annotated[Text, Field(max_length=100)] | None = None
+    filters: FilterSpec | None = Field(None, description="Only questions asked with these filters get it")
     status: Literal["draft", "published"] = "draft"
     review_by: date | None = None
     from_item: Id | None = Field(None, description="The queue item this answer settles (marked done)")
@@ -99,6 +101,7 @@ def list_curated(
 def create_curated(body: CuratedCreate, chat: ChatDep, request: Request, user: UserDep) -> CuratedRecord:
     return curation_service(chat, request).create(
         actor_of(request, user), body.question, _quotes(body.quotes), body.phrasings, body.note, body.country,
+        region=body.region, filters=body.filters.model_dump(exclude_none=True) if body.filters else None,
         status=body.status, review_by=body.review_by, from_item=body.from_item)
 
 
