@@ -1,7 +1,7 @@
 """What a curation route needs, made once per request: who acts (for the audit log), the curated
 answers' store (with the second-review rule of the settings), and the service that grounds quotes in
-the index build the request answers from, and the status of a refusal. Used by the moderators'
-pages and the curation API alike."""
+the index build the request answers from, and the status of a refusal (the one ``web.errors``
+answers with). Used by the moderators' pages and the curation API alike."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from fastapi import Request
 
 from assistant.curation.service import CurationService
 from assistant.db.audit import Actor
-from assistant.db.curation_records import CurationConflict, CurationError, DuplicatePhrasing, SecondReviewRequired
+from assistant.db.curation_records import CurationError
 from assistant.db.curation_store import CurationStore
 from assistant.models import User
 from assistant.web.auth import client_address
 from assistant.web.conversation import Chat
+from assistant.web.errors import status_of
 
 
 def actor_of(request: Request, user: User) -> Actor:
@@ -31,9 +32,6 @@ def curation_service(chat: Chat, request: Request) -> CurationService:
 
 
 def refusal_status(exc: CurationError) -> int:
-    """The status of a refused curation change: 409 for a conflict with what exists (a phrasing of
-    another published answer, a retired answer, an item already settled), 403 when the second-review
-    rule forbids it, 422 for input that cannot be used."""
-    if isinstance(exc, DuplicatePhrasing | CurationConflict):
-        return 409
-    return 403 if isinstance(exc, SecondReviewRequired) else 422
+    """The status of a refused curation change, as the API answers it (``web.errors``): 409 for a
+    conflict with what exists, 403 when the second-review rule forbids it, 422 for unusable input."""
+    return status_of(exc) or 422

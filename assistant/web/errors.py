@@ -122,33 +122,29 @@ def _answer(request: Request, body: ErrorBody, status_code: int) -> Response:
     return JSONResponse(body.model_dump(), status_code=status_code)
 
 
-async def _bad_input(request: Request, exc: Exception) -> Response:
-    return _answer(request, ErrorBody(detail=shown(exc)), 400)
+# Each domain error and the status it is answered with; a subclass may say otherwise than its base
+# (a conflict is a CurationError, answered 409 rather than 422). Routes list these in their responses.
+DOMAIN_STATUS: dict[type[Exception], int] = {
+    QuestionError: 400,
+    UnknownConversation: 404, UnknownRecord: 404, UnknownPassage: 404, UnknownStory: 404,
+    SecondReviewRequired: 403,
+    ExportRefused: 409, CurationConflict: 409, DuplicatePhrasing: 409,
+    CollectionFull: 413,
+    # Input that fits the schema but not the data (a quote not in its passage, an answer that quotes
+    # nothing, a format not offered): 422, as schema errors.
+    CollectionError: 422, NothingToExport: 422, UnknownFormat: 422, CurationError: 422,
+}
 
 
-async def _not_found(request: Request, exc: Exception) -> Response:
-    return _answer(request, ErrorBody(detail=shown(exc)), 404)
+def status_of(exc: Exception) -> int | None:
+    """The status of a domain error (its own class's, else its nearest base's); None for any other."""
+    return next((DOMAIN_STATUS[kind] for kind in type(exc).__mro__ if kind in DOMAIN_STATUS), None)
 
 
-async def _export_refused(request: Request, exc: Exception) -> Response:
-    return _answer(request, ErrorBody(detail=shown(exc)), 409)
-
-
-async def _conflict(request: Request, exc: Exception) -> Response:
-    return _answer(request, ErrorBody(detail=shown(exc)), 409)
-
-
-async def _forbidden(request: Request, exc: Exception) -> Response:
-    return _answer(request, ErrorBody(detail=shown(exc)), 403)
-
-
-async def _collection_full(request: Request, exc: Exception) -> Response:
-    return _answer(request, ErrorBody(detail=shown(exc)), 413)
-
-
-async def _unusable_input(request: Request, exc: Exception) -> Response:
-    """Input that fits the schema but not the data (a quote not in its passage): 422, as schema errors."""
-    return _answer(request, ValidationErrorBody(detail=shown(exc), errors=[]), 422)
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    status = status_of(exc) or 500
+    body = ValidationErrorBody(detail=shown(exc), errors=[]) if status == 422 else ErrorBody(detail=shown(exc))
+    return _answer(request, body, status)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:
@@ -172,17 +168,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(QuestionError, _bad_input)
-    for missing in (UnknownConversation, UnknownRecord, UnknownPassage, UnknownStory):
-        app.add_exception_handler(missing, _not_found)
+    for kind in DOMAIN_STATUS:
+        app.add_exception_handler(kind, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(ExportRefused, _export_refused)
-    app.add_exception_handler(CollectionFull, _collection_full)
-    app.add_exception_handler(CollectionError, _unusable_input)
-    for unusable in (NothingToExport, UnknownFormat):  # an answer that quotes nothing; a format not offered
-        app.add_exception_handler(unusable, _unusable_input)
-    app.add_exception_handler(CurationError, _unusable_input)  # a quote not verbatim, an unknown passage
-    for conflict in (CurationConflict, DuplicatePhrasing):
-        app.add_exception_handler(conflict, _conflict)
-    app.add_exception_handler(SecondReviewRequired, _forbidden)
     app.add_exception_handler(HTTPException, _http_error)
