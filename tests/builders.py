@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from fpdf import FPDF
+
+from assistant.db.engine import Database
 
 SMALL_UPDATE = """\
 # Mini SCORE Update 2030
@@ -223,3 +226,19 @@ def write_plain_pdf(path: Path, lines: list[str]) -> Path:
         pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
     return path
+
+
+def database_with_accounts(
+    folder: Path, people: Mapping[str, str], password: str
+) -> tuple[str, Database, dict[str, int]]:
+    """A migrated SQLite app database in ``folder`` holding an account per email → role; its URL,
+    the database (the caller disposes of it) and the account ids by email."""
+    from assistant.db.accounts_store import AccountsStore
+    from assistant.db.audit import Actor
+
+    url = f"sqlite:///{folder / 'app.sqlite'}"
+    database = Database(url)
+    database.migrate()
+    accounts = AccountsStore(database)
+    ids = {email: accounts.add_user(email, role, password, Actor("test")).id for email, role in people.items()}
+    return url, database, ids

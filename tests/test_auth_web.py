@@ -17,13 +17,13 @@ from fastapi.testclient import TestClient
 from assistant.config import Settings
 from assistant.db.accounts_store import LOGIN_REFUSED, AccountsStore
 from assistant.db.audit import Actor, audit_events
-from assistant.db.engine import Database
 from assistant.web.app import create_app
 from assistant.web.auth import safe_next
 from assistant.web.csrf import REFUSED
 from assistant.web.deps import UserDep
 from assistant.web.security import APP, secured_router
 from assistant.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE_S, secret_key
+from tests.builders import database_with_accounts
 
 SECRET = "a test key, long enough to sign cookies with"
 PASSWORD = "correct horse battery"
@@ -59,12 +59,8 @@ def _staff_routers():
 @pytest.fixture
 def site(small_settings, small_assistant, tmp_path):
     """Makes a client of a fresh app over one database holding a moderator and a facilitator."""
-    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
-    database = Database(url)
-    database.migrate()
+    url, database, _ = database_with_accounts(tmp_path, {MODERATOR: "moderator", FACILITATOR: "facilitator"}, PASSWORD)
     accounts = AccountsStore(database)
-    accounts.add_user(MODERATOR, "moderator", PASSWORD, Actor("test"))
-    accounts.add_user(FACILITATOR, "facilitator", PASSWORD, Actor("test"))
     clients = []
 
     def client(require_login: bool = False, base_url: str = "http://testserver") -> TestClient:

@@ -9,10 +9,8 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.db.accounts_store import AccountsStore
-from assistant.db.audit import Actor
-from assistant.db.engine import Database
 from assistant.web.app import create_app
+from tests.builders import database_with_accounts
 
 PASSWORD = "correct horse battery"
 SENTENCE = "A lead buyer financed the whole intervention for 30 of its small suppliers"
@@ -22,10 +20,7 @@ PARAPHRASE = "In Peru, how did a lead buyer pay for the SCORE training of its su
 
 @pytest.fixture
 def client(small_settings, small_assistant, tmp_path):
-    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
-    database = Database(url)
-    database.migrate()
-    AccountsStore(database).add_user("mod@example.org", "moderator", PASSWORD, Actor("test"))
+    url, database, _ = database_with_accounts(tmp_path, {"mod@example.org": "moderator"}, PASSWORD)
     database.dispose()
     settings = small_settings.replace(database={"url": url}, web={"secret_key": "k" * 40})
     with TestClient(create_app(settings, small_assistant)) as test_client:

@@ -12,12 +12,10 @@ from typer.testing import CliRunner
 
 from assistant.cli import app as cli_app
 from assistant.cli import eval as cli_eval
-from assistant.db.accounts_store import AccountsStore
-from assistant.db.audit import Actor
-from assistant.db.engine import Database
 from assistant.evaluation.testsets import load_test_set
 from assistant.qa.service import Assistant
 from assistant.web.app import create_app
+from tests.builders import database_with_accounts
 
 PASSWORD = "correct horse battery"
 MYANMAR = "After donor funding ended, 25 enterprises fully covered the training cost themselves."
@@ -27,12 +25,9 @@ PEOPLE = {"ann": "moderator", "bob": "moderator", "cy": "admin", "fay": "facilit
 
 @pytest.fixture
 def site(small_settings, small_assistant, tmp_path):
-    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
-    database = Database(url)
-    database.migrate()
-    accounts = AccountsStore(database)
-    ids = {name: accounts.add_user(f"{name}@example.org", role, PASSWORD, Actor("test")).id
-           for name, role in PEOPLE.items()}
+    url, database, by_email = database_with_accounts(
+        tmp_path, {f"{name}@example.org": role for name, role in PEOPLE.items()}, PASSWORD)
+    ids = {name: by_email[f"{name}@example.org"] for name in PEOPLE}
     made = []
 
     def client(second_review: bool = False) -> TestClient:

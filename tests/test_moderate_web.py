@@ -17,6 +17,7 @@ from assistant.db.audit import Actor, record
 from assistant.db.engine import Database
 from assistant.web.app import create_app
 from assistant.web.routers.moderate_audit import PAGE_SIZE, csv_cell
+from tests.builders import database_with_accounts
 
 SECRET = "a test key, long enough to sign cookies with"
 PASSWORD = "correct horse battery"
@@ -28,13 +29,9 @@ HTML = {"accept": "text/html"}
 @pytest.fixture
 def site(small_settings, small_assistant, tmp_path):
     """Makes a client of a fresh app over one database holding an account of each role."""
-    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
-    database = Database(url)
-    database.migrate()
-    accounts = AccountsStore(database)
-    for email, role in ((MODERATOR, "moderator"), (ADMIN, "admin"), (FACILITATOR, "facilitator"),
-                        (EVALUATOR, "evaluator")):
-        accounts.add_user(email, role, PASSWORD, Actor("test"))
+    url, database, _ = database_with_accounts(
+        tmp_path, {MODERATOR: "moderator", ADMIN: "admin", FACILITATOR: "facilitator", EVALUATOR: "evaluator"},
+        PASSWORD)
     clients = []
 
     def client(email: str | None = None) -> TestClient:
