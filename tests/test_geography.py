@@ -19,6 +19,14 @@ def test_exact_names_win_over_derived_forms():
     assert countries_in_text("Nigerian and Niger") == ["Nigeria", "Niger"]
 
 
+def test_names_are_whole_words_and_the_longest_form_wins():
+    # A hyphen joins words: 'x-Peru' and 'Peru-based' are not the name, 'Guinea-Bissau' is one name.
+    assert countries_in_text("x-Peru, Peru-based") == []
+    assert countries_in_text("Guinea-Bissau and Guinea, Papua New Guinea") == ["Guinea-Bissau", "Guinea", "Papua New Guinea"]
+    assert countries_in_text("CÔTE D’IVOIRE’S cocoa, peruvian") == ["Côte d'Ivoire", "Peru"]
+    assert regions_in_text("South Africa and Africa") == ["Africa"]
+
+
 def test_south_africa_is_a_country_not_the_region():
     assert countries_in_text("projects in South Africa") == ["South Africa"]
     assert regions_in_text("projects in South Africa") == []

@@ -61,6 +61,8 @@ def serve(
     from assistant.web.server import run_here, run_workers
 
     os.environ.setdefault("OMP_NUM_THREADS", THREADS_PER_REQUEST)  # before torch loads, here and in the workers
+    # Each worker embeds a question on its share of the cores; the environment reaches the workers too.
+    os.environ.setdefault("SCORE_QUERY_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
     settings = Settings()
     try:
         web_dir(settings.web.web_dir)  # a missing web/ folder is said once, here, not by every worker

@@ -80,7 +80,7 @@ class EvidenceFeatures:
         if not total or not rows:
             return 0.0, 0.0
         present = {self.terms.vocabulary.get(t) for t in weights} - {None}
-        held_columns = set(self.terms.matrix[rows].indices.tolist()) & present
+        held_columns = self.terms.columns_of(rows) & present
         held = {t for t in weights if self.terms.vocabulary.get(t) in held_columns}
         lacking = [w for t, w in weights.items() if t not in held]
         return sum(weights[t] for t in held) / total, max(lacking, default=0.0) / self.terms.unseen_idf

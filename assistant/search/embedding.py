@@ -75,7 +75,7 @@ def _onnx_encoder(settings: Settings) -> OnnxEncoder:
                 f"cannot export embedding model {settings.index.embedding_model!r} to ONNX: {exc}. "
                 "Set SCORE_EMBEDDING_BACKEND=torch to run it with PyTorch."
             ) from exc
-    return OnnxEncoder(folder)
+    return OnnxEncoder(folder, threads=settings.query_threads)
 
 
 class Embedder:

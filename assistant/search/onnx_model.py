@@ -96,12 +96,13 @@ def is_exported(folder: Path) -> bool:
 class OnnxEncoder:
     """An exported model in onnxruntime sessions, with its tokenizer: texts in, normalised vectors out.
 
-    One question runs on one thread: measured on 2 busy cores, a second thread made a question slower
-    (7.6 vs 7.1 ms median, p95 36 vs 11 ms), and a server answers several questions at once anyway.
+    One question runs on ``threads`` cores (0: all). On 2 idle cores two threads embed a question in
+    4.7 ms against 7.4 ms on one; on 2 busy cores a second thread made it slower (7.6 vs 7.1 ms median,
+    p95 36 vs 11 ms), so a server whose workers share the cores gives each one thread (``serve``).
     Batches (ingest) get a session using every core, made the first time a batch comes.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, threads: int = 1) -> None:
         from tokenizers import Tokenizer
 
         self.folder = folder
@@ -111,7 +112,7 @@ class OnnxEncoder:
         # The tokenizer file may carry other lengths; sentence-transformers truncates at the model's own.
         self.tokenizer.enable_truncation(max_length=info["max_seq_length"])
         self.tokenizer.enable_padding(pad_id=info["pad_id"], pad_token=info["pad_token"])
-        self._single = self._session(threads=1)
+        self._single = self._session(threads=threads)
         self._batch: Any = None
         self._lock = threading.Lock()
         self.dimension = int(self.encode(["x"]).shape[1])

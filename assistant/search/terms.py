@@ -41,6 +41,14 @@ class SentenceTerms:
         terms = set(tokenize([question])[0]) - skip
         return {t: float(self.idf[self.vocabulary[t]]) if t in self.vocabulary else self.unseen_idf for t in terms}
 
+    def columns_of(self, rows: list[int]) -> set[int]:
+        """The terms (columns) the sentences ``rows`` hold between them, read from the CSR arrays."""
+        indptr, indices = self.matrix.indptr, self.matrix.indices
+        held: set[int] = set()
+        for row in rows:
+            held.update(indices[indptr[row] : indptr[row + 1]].tolist())
+        return held
+
     def overlap(self, weights: dict[str, float], rows: np.ndarray | None = None) -> np.ndarray:
         """For every sentence (or the sentences ``rows``), the share of the question's term weight it
         holds (0 when no terms)."""
