@@ -71,7 +71,8 @@ def head_revision() -> str | None:
 
 def _engine_options(url: URL) -> dict[str, Any]:
     # Pre-ping: a pooled connection to a database server that restarted is replaced, not handed out.
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # A SQLite file has no server to restart: its ping would only add a query to every checkout.
+    options: dict[str, Any] = {"pool_pre_ping": url.get_backend_name() != "sqlite"}
     if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
         options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
     return options

@@ -68,7 +68,7 @@ class EvidenceFeatures:
     def _never_quoted(self, row: int, titles: set[str]) -> bool:
         """Too short to be a statement, a credit line, or the document's title line."""
         text = self.index.sentences[row].text
-        letters = sum(c.isalpha() for c in text)
+        letters = sum(map(str.isalpha, text))
         lowered = text.strip().lower()
         is_title = any(lowered and (lowered in title or title in lowered) for title in titles)
         return letters < _MIN_SENTENCE_LETTERS or bool(_CREDIT_LINE.match(text)) or is_title

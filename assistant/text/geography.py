@@ -232,9 +232,13 @@ class _CountryFinder:
     def match_at(self, text: str, start: int) -> tuple[int, str] | None:
         """The end of the longest form starting at ``start`` (a word's start) and that form, or None."""
         first = _WORD.match(text, start)
-        if first is None or (start and _joined(text[start - 1])):
+        return None if first is None else self._longest_at(text, start, first.group(0).lower())
+
+    def _longest_at(self, text: str, start: int, first_word: str) -> tuple[int, str] | None:
+        forms = self._by_first_word.get(first_word)
+        if not forms or (start and _joined(text[start - 1])):
             return None
-        for form in self._by_first_word.get(first.group(0).lower(), ()):
+        for form in forms:
             end = start + len(form)
             if text[start:end].lower() == form and (end == len(text) or not _joined(text[end])):
                 return end, form
@@ -243,10 +247,12 @@ class _CountryFinder:
     def matches(self, text: str) -> Iterator[tuple[int, int, str]]:
         """Each form found in ``text``, left to right without overlaps: (start, end, lower-case form)."""
         resume = 0
+        openers = self._by_first_word
         for word in _WORD.finditer(text):
-            if word.start() < resume:
+            first_word = word.group(0).lower()
+            if first_word not in openers or word.start() < resume:
                 continue
-            found = self.match_at(text, word.start())
+            found = self._longest_at(text, word.start(), first_word)
             if found:
                 resume = found[0]
                 yield word.start(), found[0], found[1]
