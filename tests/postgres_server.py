@@ -24,6 +24,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from assistant.db.engine import Database
+
 REQUIRE = "SCORE_REQUIRE_POSTGRES"
 SERVER_USER = "postgres"  # the OS user the server runs as when the tests run as root
 SUPERUSER = "postgres"  # the database role initdb creates
@@ -138,3 +140,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'nested' / 'app.sqlite'}"
     return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """That database migrated to the latest schema, disposed of after the test."""
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.dispose()

@@ -17,7 +17,6 @@ from assistant.db.audit import Actor
 from assistant.db.chat_store import ChatStore
 from assistant.db.curation_records import CurationConflict, CurationError, DuplicatePhrasing, SecondReviewRequired
 from assistant.db.curation_store import Changes, CurationStore
-from assistant.db.engine import Database
 from assistant.db.moderation_queue import ModerationQueue
 from assistant.db.phrasing_suggestions import PhrasingSuggestions
 from assistant.db.queue_feed import feed_queue
@@ -31,14 +30,6 @@ MYANMAR = "After donor funding ended, 25 enterprises fully covered the training 
 ORIENTATION = "A free online orientation session attracted new clients."
 QUESTION = "How did trainers in Myanmar sell SCORE?"
 PERU = "A lead buyer financed the whole intervention for 30 of its small suppliers"
-
-
-@pytest.fixture
-def database(database_url: str):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

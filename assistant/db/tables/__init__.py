@@ -9,6 +9,7 @@ from assistant.db.tables import (
     accounts,  # noqa: F401  (registers users, api_tokens and audit_log)
     collections,  # noqa: F401  (facilitators' collections and their items)
     curation,  # noqa: F401  (curated answers, versions, phrasings, queue items)
+    queue_feed,  # noqa: F401  (the review queue feed's cursors and question clusters)
 )
 from assistant.db.tables.base import Base
 from assistant.db.tables.chat import AnswerRow, CitationRow, ConversationRow, FeedbackRow, QuestionRow
