@@ -106,10 +106,7 @@ class ChatStore:
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> ChatStore:
         """The chat store of the settings' database, migrated to the latest schema unless told not to."""
-        database = Database.from_settings(settings)
-        if migrate:
-            database.migrate()
-        return cls(database)
+        return cls(Database.from_settings(settings, migrate))
 
     def has_conversation(self, conversation_id: str) -> bool:
         with self.database.read() as session:

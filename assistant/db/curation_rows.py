@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from assistant.db.curation_records import CuratedRecord, CuratedVersion, CurationError, DuplicatePhrasing, Phrasing
+from assistant.db.curation_records import (
+    CuratedRecord,
+    CuratedVersion,
+    CurationConflict,
+    CurationError,
+    DuplicatePhrasing,
+    Phrasing,
+)
 from assistant.db.engine import UnknownRecord
 from assistant.db.tables.curation import CuratedAnswerRow, CuratedVersionRow, PhrasingRow
 from assistant.models import Excerpt, PublishedCurated
@@ -31,6 +38,26 @@ class UnknownCurated(UnknownRecord):
 def utc(moment: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes for what was written in UTC."""
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+class _WithStatus(Protocol):
+    id: Any
+    status: Any
+
+
+_Row = TypeVar("_Row", bound=_WithStatus)
+
+
+def locked_in_status(session: Session, table: type[_Row], row_id: int, status: str, missing: UnknownRecord,
+                     name: str) -> _Row:
+    """The row, locked until the unit of work ends; ``missing`` is raised when there is none, and a
+    conflict when it is no longer in ``status`` (someone acted on it first)."""
+    row = session.scalar(select(table).where(table.id == row_id).with_for_update())
+    if row is None:
+        raise missing
+    if row.status != status:
+        raise CurationConflict(f"{name} {row_id} is already {row.status}")
+    return row
 
 
 def answer_row(session: Session, curated_id: int, lock: bool = False) -> CuratedAnswerRow:

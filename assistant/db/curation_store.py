@@ -113,10 +113,7 @@ class CurationStore:
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> CurationStore:
-        database = Database.from_settings(settings)
-        if migrate:
-            database.migrate()
-        return cls(database, settings.web.require_second_review)
+        return cls(Database.from_settings(settings, migrate), settings.web.require_second_review)
 
     # --- reading ---------------------------------------------------------------------------------
 

@@ -91,8 +91,12 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
-        return cls(database_url(settings))
+    def from_settings(cls, settings: Settings, migrate: bool = False) -> Database:
+        """The settings' database, brought to the latest migration first when ``migrate``."""
+        database = cls(database_url(settings))
+        if migrate:
+            database.migrate()
+        return database
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from assistant.db.audit import Actor, record
 from assistant.db.chat_store import ChatStore
-from assistant.db.curation_records import CuratedHistory, CurationConflict, CurationError
-from assistant.db.curation_rows import utc
+from assistant.db.curation_records import CuratedHistory, CurationError
+from assistant.db.curation_rows import locked_in_status, utc
 from assistant.db.engine import Database, UnknownRecord
 from assistant.db.tables.accounts import UserRow
 from assistant.db.tables.curation import QueueItemRow
@@ -75,12 +75,8 @@ def _snapshot(row: QueueItemRow) -> dict[str, object]:
 
 
 def _open_row(session: Session, item_id: int) -> QueueItemRow:
-    row = session.scalar(select(QueueItemRow).where(QueueItemRow.id == item_id).with_for_update())
-    if row is None:
-        raise UnknownQueueItem(f"no queue item with id {item_id}")
-    if row.status != "open":
-        raise CurationConflict(f"queue item {item_id} is already {row.status}")
-    return row
+    missing = UnknownQueueItem(f"no queue item with id {item_id}")
+    return locked_in_status(session, QueueItemRow, item_id, "open", missing, "queue item")
 
 
 def add_item(session: Session, key: str, kind: str, **fields: object) -> bool:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.db.audit import Actor, record
-from assistant.db.curation_records import CurationConflict, Suggestion
-from assistant.db.curation_rows import answer_row, clean_phrasings, utc
+from assistant.db.curation_records import Suggestion
+from assistant.db.curation_rows import answer_row, clean_phrasings, locked_in_status, utc
 from assistant.db.curation_store import CurationStore
 from assistant.db.engine import Database, UnknownRecord
 from assistant.db.tables.curation import PhrasingRow, SuggestionRow
@@ -32,12 +32,8 @@ def _suggestion(row: SuggestionRow) -> Suggestion:
 
 
 def _pending(session: Session, suggestion_id: int) -> SuggestionRow:
-    row = session.scalar(select(SuggestionRow).where(SuggestionRow.id == suggestion_id).with_for_update())
-    if row is None:
-        raise UnknownSuggestion(f"no suggested phrasing with id {suggestion_id}")
-    if row.status != "pending":
-        raise CurationConflict(f"suggested phrasing {suggestion_id} is already {row.status}")
-    return row
+    missing = UnknownSuggestion(f"no suggested phrasing with id {suggestion_id}")
+    return locked_in_status(session, SuggestionRow, suggestion_id, "pending", missing, "suggested phrasing")
 
 
 class PhrasingSuggestions:
