@@ -143,7 +143,7 @@ def test_eval_group_has_run_compare_and_lint_and_each_takes_its_own_options():
     import typer
 
     group = typer.main.get_command(app).commands["eval"]
-    assert set(group.commands) == {"run", "compare", "lint", "fit", "fit-phrasings", "phrasings"}
+    assert set(group.commands) == {"run", "compare", "lint", "fit", "ceilings", "fit-phrasings", "phrasings"}
     # Each subcommand answers its own --help with an option only it has (the group's help text would not).
     for name, option in (("run", "--fail-under"), ("compare", "--out"), ("lint", "--no-corpus"),
                          ("phrasings", "--pairs")):

@@ -13,7 +13,7 @@ from assistant.cli.curation import curation_app
 from assistant.cli.db import db_app
 from assistant.cli.eval import eval_app
 from assistant.cli.export import export_app
-from assistant.cli.fit import fit
+from assistant.cli.fit import ceilings, fit
 from assistant.cli.fit_phrasings import fit_phrasings, phrasings
 from assistant.cli.ingest import ingest
 from assistant.cli.query import ask, chat, info, search
@@ -30,6 +30,7 @@ app = typer.Typer(
 for command in (ingest, ask, search, info, chat, serve, stories):
     app.command()(command)
 eval_app.command("fit")(fit)
+eval_app.command("ceilings")(ceilings)
 eval_app.command("fit-phrasings")(fit_phrasings)
 eval_app.command("phrasings")(phrasings)
 app.add_typer(eval_app, name="eval")

@@ -58,7 +58,8 @@ class Quotable:
     texts: list[str]
 
 
-def _regression(examples: Examples) -> LogisticRegression:
+def regression(examples: Examples) -> LogisticRegression:
+    """The logistic regression `eval fit` uses, fitted on the examples."""
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
     model.fit(examples.rows, examples.labels)
     return model
@@ -95,7 +96,7 @@ def ranking_examples(index: LoadedIndex, embedder: Embedder, searcher: Searcher,
 def fit_ranking(index: LoadedIndex, embedder: Embedder, searcher: Searcher, cases: list[TestCase],
                 source: str) -> fitted.LinearModel:
     examples = ranking_examples(index, embedder, searcher, cases)
-    model = _regression(examples)
+    model = regression(examples)
     scores = model.decision_function(examples.rows)
     hits = [examples.labels[examples.groups == g][np.argmax(scores[examples.groups == g])]
             for g in np.unique(examples.groups)]
@@ -198,7 +199,7 @@ def _abstain_thresholds(best: np.ndarray, closest: np.ndarray, answerable: np.nd
 def fit_evidence(index: LoadedIndex, searcher: Searcher, cases: list[TestCase], source: str,
                  k: int = 5) -> fitted.LinearModel:
     examples, answerable, quotables = evidence_examples(index, searcher, cases, k)
-    model = _regression(examples)
+    model = regression(examples)
     probabilities = model.predict_proba(examples.rows)[:, 1]
     quote = _quote_thresholds(probabilities, quotables, searcher.settings.answers.max_answer_sentences)
     best = np.zeros(len(answerable))  # a question without candidates has best probability 0
