@@ -34,6 +34,7 @@ bench: index
 	$(BIN)/python benchmarks/curated_match.py
 	$(BIN)/python benchmarks/library.py
 	$(BIN)/python benchmarks/export.py
+	$(BIN)/python benchmarks/reader_cost.py
 	$(BIN)/python benchmarks/load.py
 
 # Scale (long: about an hour on 2 cores): a synthetic 50,000-chunk index (size, RSS, warm ask), flat FAISS
