@@ -15,11 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from assistant import fitted
 from assistant.config import Settings
-from assistant.evaluation.fitting import Examples, evidence_examples, ranking_examples, regression
+from assistant.evaluation.fitting import (
+    Examples,
+    evidence_examples,
+    first_pick_accuracy,
+    ranking_examples,
+    regression,
+)
 from assistant.evaluation.testsets import TestCase
 from assistant.qa.evidence import EVIDENCE_FEATURES
 from assistant.search.embedding import Embedder
@@ -37,16 +41,6 @@ class Ceiling:
     saved: float
     refitted: float
     questions: int
-
-
-def first_pick_accuracy(examples: Examples, scores: np.ndarray) -> tuple[float, int]:
-    """Share of the question groups holding a positive row whose best-scored row is positive."""
-    hits = []
-    for group in np.unique(examples.groups):
-        rows = examples.groups == group
-        if examples.labels[rows].any():
-            hits.append(examples.labels[rows][int(np.argmax(scores[rows]))])
-    return (float(np.mean(hits)) if hits else 0.0), len(hits)
 
 
 def _ceiling(model: str, measure: str, examples: Examples, saved: fitted.LinearModel) -> Ceiling:

@@ -72,6 +72,16 @@ def _linear(name: str, features: tuple[str, ...], model: LogisticRegression, met
     )
 
 
+def first_pick_accuracy(examples: Examples, scores: np.ndarray) -> tuple[float, int]:
+    """Share of the question groups holding a positive row whose best-scored row is positive."""
+    hits = []
+    for group in np.unique(examples.groups):
+        rows = examples.groups == group
+        if examples.labels[rows].any():
+            hits.append(examples.labels[rows][int(np.argmax(scores[rows]))])
+    return (float(np.mean(hits)) if hits else 0.0), len(hits)
+
+
 def ranking_examples(index: LoadedIndex, embedder: Embedder, searcher: Searcher, cases: list[TestCase]) -> Examples:
     rows, labels, groups = [], [], []
     dense_ranker = DenseRanker(index)
@@ -97,12 +107,10 @@ def fit_ranking(index: LoadedIndex, embedder: Embedder, searcher: Searcher, case
                 source: str) -> fitted.LinearModel:
     examples = ranking_examples(index, embedder, searcher, cases)
     model = regression(examples)
-    scores = model.decision_function(examples.rows)
-    hits = [examples.labels[examples.groups == g][np.argmax(scores[examples.groups == g])]
-            for g in np.unique(examples.groups)]
+    hit_at_1, questions = first_pick_accuracy(examples, model.decision_function(examples.rows))
     meta = {"fitted_on": source, "fitted_at": datetime.now(UTC).strftime("%Y-%m-%d"),
-            "questions": int(len(hits)), "rows": int(len(examples.labels)),
-            "tune_hit_at_1_among_candidates": round(float(np.mean(hits)), 4)}
+            "questions": questions, "rows": int(len(examples.labels)),
+            "tune_hit_at_1_among_candidates": round(hit_at_1, 4)}
     return _linear("ranking", RANKING_FEATURES, model, meta)
 
 
