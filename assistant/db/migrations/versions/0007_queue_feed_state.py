@@ -9,7 +9,7 @@ everything again, as it always did.
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-15
+Create Date: 2026-11-28
 """
 
 from __future__ import annotations
